@@ -1,0 +1,35 @@
+/*
+ * util.h: small helpers shared by every program: allocation that cannot
+ * fail silently, hex, bounded string copies, close-on-exec.
+ */
+#ifndef PL_UTIL_H
+#define PL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PL_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* These call fatalx("out of memory") instead of returning NULL. */
+void	*xmalloc(size_t n);
+void	*xcalloc(size_t nmemb, size_t size);
+void	*xrealloc(void *p, size_t n);
+char	*xstrdup(const char *s);
+char	*xstrndup(const char *s, size_t n);
+/* asprintf that cannot fail. */
+char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes).  Returns out. */
+char	*pl_hex(const uint8_t *p, size_t len, char *out);
+/* Parse an even-length hex string into out; returns byte count or -1. */
+ssize_t	 pl_unhex(const char *s, size_t slen, uint8_t *out, size_t outlen);
+
+/* strlcpy semantics: returns strlen(src). */
+size_t	 pl_strlcpy(char *dst, const char *src, size_t dstsz);
+
+/* Set close-on-exec / non-blocking on fd; 0 or -1 with errno. */
+int	 pl_set_cloexec(int fd);
+int	 pl_set_nonblock(int fd);
+
+#endif /* PL_UTIL_H */
