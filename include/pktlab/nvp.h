@@ -23,6 +23,13 @@ enum pl_nvp_kind {
 	PL_NVP_CERTLIMIT,	/* 1.2.3.3: like dattr, and a name may start with one '*' */
 };
 
+/*
+ * The kinds that reject duplicate names (all but PL_NVP_XDESCR) hold at
+ * most this many pairs: the duplicate check uses a fixed table so that a
+ * descriptor from a peer is checked in linear time without allocating.
+ */
+#define PL_NVP_UNIQUE_MAX	512
+
 struct pl_nvp {
 	const char	*name;
 	size_t		 namelen;

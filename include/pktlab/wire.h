@@ -305,10 +305,14 @@ enum pl_dec {
  * Incremental decoder over partial input.  Looks at buf[0..len) and decodes
  * the first message.  On PL_DEC_OK and PL_DEC_MALFORMED, *consumed is set to
  * PL_HLEN + body length (so the caller can skip a malformed message) and
- * msg->type/body/bodylen are filled.  On PL_DEC_MALFORMED, *reason (if not
- * NULL) points to a static English phrase such as
- * "nopen: body length 20 invalid for TCP/IPv4 (want 13 or 19)".
+ * msg->type/body/bodylen are filled.  A malformed message comes back with
+ * known == 0, so pl_encode() forwards it as the raw bytes it came as.
+ * On PL_DEC_MALFORMED, *reason (if not NULL) points to an English phrase
+ * such as "nopen: body length 20 invalid for TCP/IPv4 (want 13 or 19)",
+ * held in a per-thread buffer that the next pl_decode() call in the same
+ * thread overwrites; on other outcomes *reason is set to NULL.
  * 'reason' may instead be given a caller buffer through pl_decode_r().
+ * The decoder never allocates.
  */
 enum pl_dec	 pl_decode(const uint8_t *buf, size_t len, struct pl_msg *msg,
 		    size_t *consumed, const char **reason);
@@ -378,6 +382,13 @@ void	pl_msg_xnotify(struct pl_msg *m, const uint8_t *channel, uint8_t channellen
 void	pl_msg_xreg(struct pl_msg *m, const char *snikey, size_t len);
 /* A message of any type carried as opaque bytes (known = 0). */
 void	pl_msg_raw(struct pl_msg *m, uint8_t type, const uint8_t *body, uint32_t bodylen);
+
+/*
+ * 1 when a and b put the same bytes on the wire: same type and form, equal
+ * fields, equal contents behind the pointers.  Fields the form does not
+ * carry (lport of a RAW nopen, monindx of a plain error) are ignored.
+ */
+int	pl_msg_equal(const struct pl_msg *a, const struct pl_msg *b);
 
 /*
  * Channel lists.  pl_chlist_decode parses buf[0..len) as a complete list
