@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/util.h"
 #include "vec.h"
 
 enum section { SEC_NONE, SEC_B, SEC_C };
 
 static void	*zalloc(size_t);
 static char	*dupn(const char *, size_t);
-static int	 hexval(int);
 static char	*trim(char *);
 static int	 split_hex(char *, char **, char **);
 static int	 parse_msg(struct vec *, char *);
@@ -46,34 +46,21 @@ dupn(const char *s, size_t n)
 	return p;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long
 vec_unhex_into(const char *hex, uint8_t *out, size_t outlen)
 {
-	size_t	 n = 0;
-	int	 hi, lo;
+	size_t	 n = 0, run;
+	ssize_t	 r;
 
 	for (;;) {
-		while (*hex == ' ' || *hex == '\t' || *hex == '\n')
-			hex++;
+		hex += strspn(hex, " \t\n");
 		if (*hex == '\0')
 			return (long)n;
-		if ((hi = hexval((unsigned char)hex[0])) < 0 ||
-		    (lo = hexval((unsigned char)hex[1])) < 0 || n == outlen)
+		run = strcspn(hex, " \t\n");
+		if ((r = pl_unhex(hex, run, out + n, outlen - n)) < 0)
 			return -1;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		hex += 2;
+		n += (size_t)r;
+		hex += run;
 	}
 }
 
