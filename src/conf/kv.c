@@ -224,6 +224,18 @@ pl_val_list_check(const char *s, size_t n, char *why, size_t whylen)
 }
 
 char *
+pl_val_charname(int c, char out[16])
+{
+	unsigned char	 u = (unsigned char)c;
+
+	if (u >= 0x20 && u < 0x7f)
+		snprintf(out, 16, "character '%c'", u);
+	else
+		snprintf(out, 16, "byte 0x%02x", u);
+	return out;
+}
+
+char *
 pl_val_quote(const char *s, size_t n, char *out, size_t outlen)
 {
 	static const char	 hex[] = "0123456789abcdef";

@@ -84,4 +84,7 @@ int	pl_val_list_check(const char *s, size_t n, char *why, size_t whylen);
 char	*pl_val_quote(const char *s, size_t n, char *out, size_t outlen);
 #define PL_QUOTE_MAX	80
 
+/* "character 'x'" for printable ASCII, else "byte 0xHH", for messages. */
+char	*pl_val_charname(int c, char out[16]);
+
 #endif /* PL_CONF_KV_H */

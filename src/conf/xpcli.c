@@ -1,0 +1,300 @@
+/*
+ * xpcli.c: pktxpmgr's command-line parser and help text (see xpcli.h).
+ * Hand-written rather than getopt: getopt keeps global state, prints its
+ * own messages and permutes argv on glibc, none of which suits a pure,
+ * tested function that must stop at MLET.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <pktlab/nvp.h>
+
+#include "conf/addr.h"
+#include "conf/kv.h"
+#include "conf/xpcli.h"
+
+static const struct xpmgr_cli_opt *cli_find_short(char c);
+static const struct xpmgr_cli_opt *cli_find_long(const char *name, size_t len);
+static int	cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o,
+		    const char *val, const char *shown, char *err, size_t errlen);
+static int	cli_attempts(const char *val, uint64_t *out, char *why, size_t whylen);
+
+static const struct xpmgr_cli_opt cli_opts[] = {
+	{ 'a', "addr", "ADDR[:PORT]", "where to listen (0.0.0.0:20556); proxy mode: the proxy" },
+	{ 'c', "config", "PATH", "configuration file (default ~/.pktlab/xpmgr.conf)" },
+	{ 'h', "help", NULL, "print this help and exit" },
+	{ 'i', "hostid", "HOSTID", "add hostid=HOSTID to every published descriptor" },
+	{ 'n', "attempts", "N", "stop after N endpoint sessions (default: no limit)" },
+	{ 'p', "publish-addr", "ADDR[:PORT]", "controller address to publish "
+	    "(overrides PubControllerAddr)" },
+	{ 'q', "quiet", NULL, "log less (repeatable)" },
+	{ 's', "singleton", NULL, "singleton mode: one mlet receives every endpoint" },
+	{ 't', "check", NULL, "check config, credentials and MLET, print the plan, exit" },
+	{ 'v', "verbose", NULL, "log more (repeatable)" },
+	{ 0, "version", NULL, "print the version and exit" },
+};
+
+/* Two lines, aligned for a "usage: " prefix. */
+static const char cli_synopsis[] = "pktxpmgr [-hqstv] [-c XPMGR_CONF_PATH] "
+    "[-a ADDR[:PORT]] [-p PUBLISH_ADDR[:PORT]]\n"
+    "                [-n ATTEMPT_CNT] [-i HOSTID] MLET [MLET_ARGS ...]";
+
+const struct xpmgr_cli_opt *
+xpmgr_cli_options(size_t *n)
+{
+	*n = sizeof(cli_opts) / sizeof(cli_opts[0]);
+	return cli_opts;
+}
+
+const char *
+xpmgr_cli_synopsis(void)
+{
+	return cli_synopsis;
+}
+
+const char *
+xpmgr_cli_help(void)
+{
+	static char	 text[4096];
+	char		 left[64];
+	size_t		 i, used;
+	int		 r;
+
+	if (text[0] != '\0')
+		return text;
+	r = snprintf(text, sizeof(text), "usage: %s\n\n"
+	    "Run MLET for every PacketLab endpoint that connects (see pktxpmgr(1)).\n\n",
+	    cli_synopsis);
+	used = (size_t)r;
+	for (i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++) {
+		if (cli_opts[i].letter != 0)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", cli_opts[i].letter,
+			    cli_opts[i].name, cli_opts[i].arg ? " " : "",
+			    cli_opts[i].arg ? cli_opts[i].arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s", cli_opts[i].name);
+		r = snprintf(text + used, sizeof(text) - used, "  %-30s %s\n", left,
+		    cli_opts[i].help);
+		used += (size_t)r;
+	}
+	snprintf(text + used, sizeof(text) - used,
+	    "\nEverything after MLET is passed to the mlet.\n");
+	return text;
+}
+
+int
+xpmgr_default_conf_path(const char *home, char *buf, size_t buflen)
+{
+	int	 r;
+
+	if (home == NULL || home[0] == '\0') {
+		r = snprintf(buf, buflen, "xpmgr.conf");
+		return r < 0 || (size_t)r >= buflen ? -1 : 1;
+	}
+	r = snprintf(buf, buflen, "%s%s.pktlab/xpmgr.conf", home,
+	    home[strlen(home) - 1] == '/' ? "" : "/");
+	return r < 0 || (size_t)r >= buflen ? -1 : 0;
+}
+
+static const struct xpmgr_cli_opt *
+cli_find_short(char c)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++)
+		if (cli_opts[i].letter != 0 && cli_opts[i].letter == c)
+			return &cli_opts[i];
+	return NULL;
+}
+
+static const struct xpmgr_cli_opt *
+cli_find_long(const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++)
+		if (strlen(cli_opts[i].name) == len &&
+		    memcmp(cli_opts[i].name, name, len) == 0)
+			return &cli_opts[i];
+	return NULL;
+}
+
+/* A positive decimal count; 1.1.0's strtoumax(.., 0) took hex, octal and junk. */
+static int
+cli_attempts(const char *val, uint64_t *out, char *why, size_t whylen)
+{
+	char	 q[PL_QUOTE_MAX], reason[160];
+
+	pl_val_quote(val, strlen(val), q, sizeof(q));
+	if (val[0] == '\0' || strspn(val, "0123456789") != strlen(val)) {
+		snprintf(why, whylen, "%s: expected a positive decimal number", q);
+		return -1;
+	}
+	if (pl_val_u64(val, strlen(val), out, reason, sizeof(reason)) == -1) {
+		snprintf(why, whylen, "%s", reason);
+		return -1;
+	}
+	if (*out == 0) {
+		snprintf(why, whylen, "%s: the attempt count must be at least 1", q);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o, const char *val,
+    const char *shown, char *err, size_t errlen)
+{
+	struct pl_hostport	 hp;
+	char			 why[256];
+	size_t			 i;
+
+	if (val != NULL && val[0] == '\0') {
+		snprintf(err, errlen, "%s: empty argument", shown);
+		return -1;
+	}
+	switch (o->letter) {
+	case 'a':
+	case 'p':
+		if (pl_addr_split(val, 1, &hp, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s: %s", shown, why);
+			return -1;
+		}
+		*(o->letter == 'a' ? &cli->addr : &cli->pub_addr) = val;
+		break;
+	case 'c':
+		cli->conf_path = val;
+		break;
+	case 'h':
+		cli->help = 1;
+		break;
+	case 'i':
+		/* It becomes the value of a descriptor pair: 1.1.0 failed late. */
+		for (i = 0; val[i] != '\0'; i++) {
+			if (!pl_nvp_value_char((unsigned char)val[i], PL_NVP_XDESCR)) {
+				pl_val_quote(val, strlen(val), why, sizeof(why));
+				snprintf(err, errlen, "%s: %s: character '%c' cannot appear "
+				    "in a descriptor value", shown, why, val[i]);
+				return -1;
+			}
+		}
+		cli->hostid = val;
+		break;
+	case 'n':
+		if (cli_attempts(val, &cli->attempts, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s: %s", shown, why);
+			return -1;
+		}
+		cli->has_attempts = 1;
+		break;
+	case 'q':
+		cli->verbosity--;
+		break;
+	case 's':
+		cli->singleton = 1;
+		break;
+	case 't':
+		cli->check = 1;
+		break;
+	case 'v':
+		cli->verbosity++;
+		break;
+	default:
+		cli->version = 1;	/* --version, the only long-only option */
+		break;
+	}
+	return 0;
+}
+
+int
+xpmgr_cli_parse(int argc, char *const argv[], struct xpmgr_cli *cli, char *err,
+    size_t errlen)
+{
+	const struct xpmgr_cli_opt	*o;
+	const char			*a, *eq, *val;
+	char				 shown[64], q[PL_QUOTE_MAX];
+	int				 i;
+	size_t				 j, namelen;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->attempts = UINT64_MAX;
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;			/* MLET */
+		if (a[1] == '-') {
+			eq = strchr(a + 2, '=');
+			namelen = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
+			if ((o = cli_find_long(a + 2, namelen)) == NULL) {
+				snprintf(err, errlen, "unknown option %s",
+				    pl_val_quote(a, strlen(a), q, sizeof(q)));
+				return -1;
+			}
+			snprintf(shown, sizeof(shown), "--%s", o->name);
+			val = NULL;
+			if (o->arg == NULL && eq != NULL) {
+				snprintf(err, errlen, "%s takes no argument", shown);
+				return -1;
+			}
+			if (o->arg != NULL) {
+				if (eq != NULL)
+					val = eq + 1;
+				else if (i + 1 < argc)
+					val = argv[++i];
+				else {
+					snprintf(err, errlen, "%s needs an argument (%s)",
+					    shown, o->arg);
+					return -1;
+				}
+			}
+			if (cli_apply(cli, o, val, shown, err, errlen) == -1)
+				return -1;
+			continue;
+		}
+		for (j = 1; a[j] != '\0'; j++) {
+			if ((o = cli_find_short(a[j])) == NULL) {
+				if (a[j] > 0x20 && a[j] < 0x7f)
+					snprintf(err, errlen, "unknown option -%c", a[j]);
+				else
+					snprintf(err, errlen, "unknown option: %s in %s",
+					    pl_val_charname(a[j], shown),
+					    pl_val_quote(a, strlen(a), q, sizeof(q)));
+				return -1;
+			}
+			snprintf(shown, sizeof(shown), "-%c", o->letter);
+			val = NULL;
+			if (o->arg != NULL) {
+				if (a[j + 1] != '\0')
+					val = a + j + 1;
+				else if (i + 1 < argc)
+					val = argv[++i];
+				else {
+					snprintf(err, errlen, "%s needs an argument (%s)",
+					    shown, o->arg);
+					return -1;
+				}
+			}
+			if (cli_apply(cli, o, val, shown, err, errlen) == -1)
+				return -1;
+			if (val != NULL)
+				break;
+		}
+	}
+	if (i < argc) {
+		if (argv[i][0] == '\0') {
+			snprintf(err, errlen, "MLET is an empty string");
+			return -1;
+		}
+		cli->mlet = argv[i];
+		cli->mlet_args = argv + i + 1;
+		cli->nmlet_args = argc - i - 1;
+	} else if (!cli->help && !cli->version) {
+		snprintf(err, errlen, "missing MLET (the measurement applet to run)");
+		return -1;
+	}
+	return 0;
+}
