@@ -1,0 +1,424 @@
+/*
+ * daemon.h: pktxpmgr's passive-mode daemon: the structs every part of it
+ * shares and, grouped by source file, the functions each file offers.
+ *
+ *   daemon.c     xpmgr_run: process set-up, signals, wrap-up, exit code
+ *   listener.c   listening sockets and accept
+ *   session.c    one endpoint: TLS handshake, program submission, start,
+ *                then the relay; the one close funnel; the summary
+ *   relay.c      the data path between the endpoint and the mlet
+ *   frame.c      framing and validation over evbuffers, linfo text (pure)
+ *   mlet.c       spawning and reaping mlets; the singleton mlet
+ *   programs.c   monitor programs: loading, encoding, digests
+ *   format.c     EPADDR, peer addresses, exit statuses, summaries (pure)
+ *   tlsglue.c    the server TLS context and the entry a handshake chose
+ *
+ * One process, one event_base, no threads: every callback runs to
+ * completion, so no locking anywhere.
+ */
+#ifndef PL_XPMGR_DAEMON_H
+#define PL_XPMGR_DAEMON_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <pktlab/wire.h>
+
+struct event_base;
+struct event;
+struct bufferevent;
+struct evbuffer;
+struct ssl_ctx_st;
+struct ssl_st;
+struct xpmgr_conf;
+
+/*
+ * Limits.  Compile-time constants, documented in docs/xpmgr.md.
+ */
+/* The largest message body relayed in either direction (1 MiB).  The wire
+ * allows 16 MiB; nothing a 1.1.0 endpoint or example mlet sends comes near. */
+#define XP_FRAME_BODY_MAX	(1024u * 1024u)
+/* Back-pressure: stop reading a side when its partner's output holds more
+ * than XP_HIGH_WATER bytes, resume below XP_LOW_WATER. */
+#define XP_HIGH_WATER		(256u * 1024u)
+#define XP_LOW_WATER		(64u * 1024u)
+/* How long a closing session may take to flush what it still holds. */
+#define XP_DRAIN_TIMEOUT_MS	5000
+/* How long to wait for the endpoint's answer to our TLS close_notify. */
+#define XP_TLS_CLOSE_WAIT_MS	2000
+/* After the second SIGINT/SIGTERM: SIGTERM to the mlets, SIGKILL after. */
+#define XP_KILL_GRACE_MS	2000
+/* Accepting pauses this long when the process is out of descriptors. */
+#define XP_ACCEPT_PAUSE_MS	250
+/* Listen backlog. */
+#define XP_LISTEN_BACKLOG	511
+/* Room for an EPADDR value (INET6_ADDRSTRLEN). */
+#define XP_EPADDR_MAX		46
+/* Room for a log context "s12 [2001:db8::1]:50312 sni=<63 chars>". */
+#define XP_CTX_MAX		128
+#define XP_REASON_MAX		200
+
+/* ---- format.c: text for logs and for mlets (pure) ---- */
+
+/*
+ * EPADDR for a peer: inet_ntop of its address, no port, no brackets.  A
+ * v4-mapped IPv6 peer (dual-stack listener) is printed as IPv4, the address
+ * the endpoint itself has.  Returns 0, or -1 (unknown family: empty out).
+ */
+int	 xp_epaddr(const struct sockaddr *sa, socklen_t salen, char *out, size_t outlen);
+/* "127.0.0.1:50312" or "[::1]:50312" (v4-mapped shown as IPv4); "?" when unknown. */
+char	*xp_peerstr(const struct sockaddr *sa, socklen_t salen, char *out, size_t outlen);
+/* "exit 0", "exit 3", "killed by signal 9 (SIGKILL)", from a waitpid status. */
+char	*xp_wstatus(int status, char *out, size_t outlen);
+/* Milliseconds from a to b (CLOCK_MONOTONIC stamps). */
+uint64_t xp_ms_between(const struct timespec *a, const struct timespec *b);
+
+/*
+ * How a session ended.  The first reason given wins: a session closes once,
+ * and later events (the partner's EOF that the close itself caused) must not
+ * rewrite its story.
+ */
+enum xp_end {
+	XP_END_NONE = 0,
+	XP_END_DONE,		/* normal: the mlet or the endpoint finished */
+	XP_END_FAIL,		/* handshake, setup, protocol, I/O errors, timeouts */
+	XP_END_DROPPED,		/* attempt limit reached or shutting down */
+};
+
+struct xp_reason {
+	enum xp_end	 kind;
+	char		 text[XP_REASON_MAX];
+};
+
+/* Record a reason unless one is already there.  Returns 1 when recorded. */
+int	 xp_reason_set(struct xp_reason *r, enum xp_end kind, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 xp_reason_vset(struct xp_reason *r, enum xp_end kind, const char *fmt,
+	    va_list ap) __attribute__((format(printf, 3, 0)));
+const char *xp_end_name(enum xp_end kind);
+
+/* Traffic counters of one session; index XP_EP2ML or XP_ML2EP. */
+#define XP_EP2ML	0
+#define XP_ML2EP	1
+struct xp_stats {
+	uint64_t	 msgs[2];
+	uint64_t	 bytes[2];
+	uint64_t	 linfo;		/* linfo messages eaten */
+};
+
+/*
+ * The one-line summary logged when a session is over:
+ * "session over (mlet closed its socket): 1.234 s, endpoint->mlet 12 msgs
+ *  3456 B, mlet->endpoint 5 msgs 789 B, 1 linfo, mlet exit 0".
+ * child is the text for the mlet part ("mlet exit 0", "no mlet").
+ */
+char	*xp_summary(char *out, size_t outlen, const struct xp_reason *r,
+	    uint64_t ms, const struct xp_stats *st, const char *child);
+
+/* ---- frame.c: one frame at the head of an evbuffer (pure) ---- */
+
+enum xp_frame_res {
+	XP_FRAME_NEED = 0,	/* incomplete; f->total says how much is needed */
+	XP_FRAME_OK,		/* f->msg decoded (or an unknown type: known == 0) */
+	XP_FRAME_OVERSIZE,	/* header announces a body above the cap */
+	XP_FRAME_MALFORMED,	/* a known type with an invalid body: f->why */
+};
+
+struct xp_frame {
+	uint8_t		 type;
+	uint32_t	 bodylen;
+	size_t		 total;		/* PL_HLEN + bodylen (0 before the header) */
+	struct pl_msg	 msg;		/* pointers valid until buf changes */
+	char		 why[160];
+};
+
+/* Contiguous room for frames that straddle evbuffer chains; one per process. */
+struct xp_scratch {
+	uint8_t		*p;
+	size_t		 cap;
+};
+
+/*
+ * Look at the first frame of buf without consuming it.  Known types are
+ * validated with pl_decode; unknown types pass as they are.  The caller
+ * consumes f->total bytes (forward or drain) after XP_FRAME_OK.
+ */
+enum xp_frame_res xp_frame_next(struct evbuffer *buf, uint32_t max_body,
+	    struct xp_scratch *sc, struct xp_frame *f);
+void	 xp_scratch_free(struct xp_scratch *sc);
+
+/*
+ * A linfo for the log, bounded: name "monitor", aux as hex, info as text
+ * when printable, else hex; long fields are cut with "...(+N B)".
+ */
+char	*xp_linfo_text(const struct pl_msg *m, char *out, size_t outlen);
+
+/* ---- programs.c: monitor programs (xpmgr spec §9) ---- */
+
+enum xp_prog_kind {
+	XP_PROG_SKIP = -2,	/* hidden file: ignored silently */
+	XP_PROG_UNKNOWN = -1,	/* unknown suffix: warn and skip */
+	XP_PROG_EBPF = 0,	/* no suffix or .ebpf */
+	XP_PROG_WASM = 1,	/* .wasm */
+};
+
+struct xp_prog {
+	char		*name;		/* file name, for logs */
+	uint8_t		*enc;		/* encoded program: type byte + payload */
+	size_t		 len;
+	uint8_t		 digest[32];	/* SHA-256 of enc */
+};
+
+struct xp_progs {
+	struct xp_prog	*v;
+	size_t		 n;
+};
+
+/* The largest encoded program a cdata can carry with the "monitor" hint. */
+#define XP_PROG_MAX	(PL_BODY_MAX - 1 - 7)
+
+enum xp_prog_kind xp_prog_kind(const char *name);
+/*
+ * Encode a file's contents (pure).  Returns 0 with *out malloc'ed, or -1
+ * with a reason ("line 3: ...", "empty program").
+ */
+int	 xp_prog_encode(enum xp_prog_kind kind, const uint8_t *data, size_t len,
+	    uint8_t **out, size_t *outlen, char *why, size_t whylen);
+void	 xp_prog_digest(const uint8_t *enc, size_t len, uint8_t out[32]);
+/*
+ * Load every program of dir (sorted by name; bad files are logged and
+ * skipped).  Returns 0, or -1 with why when the folder cannot be read.
+ */
+int	 xp_progs_load(const char *dir, struct xp_progs *ps, char *why, size_t whylen);
+const struct xp_prog *xp_progs_find(const struct xp_progs *ps, const uint8_t digest[32]);
+void	 xp_progs_free(struct xp_progs *ps);
+
+/* ---- tlsglue.c: the server side of TLS ---- */
+
+/* What the daemon keeps per ExpExec entry once its chain is loaded. */
+struct xp_entry {
+	const char	*snikey;	/* final key; entries without SNI use is_default */
+	int		 is_default;
+	uint8_t		(*monitors)[32];	/* monitor digests of the chain, in order */
+	size_t		 nmonitors;
+	int		 has_trusted;	/* endpoint certificates required */
+};
+
+struct xp_tls;
+/*
+ * Build the server context from the configuration: controller key, every
+ * entry's chain and trusted keys.  Returns NULL with why filled.
+ */
+struct xp_tls	*xp_tls_new(const struct xpmgr_conf *c, char *why, size_t whylen);
+void		 xp_tls_free(struct xp_tls *t);
+struct ssl_st	*xp_tls_ssl_new(struct xp_tls *t);
+/* After the handshake: the entry the ClientHello selected. */
+const struct xp_entry *xp_tls_entry(struct xp_tls *t, struct ssl_st *ssl);
+/* Why a handshake failed, for the log. */
+char		*xp_tls_failure(struct ssl_st *ssl, unsigned long err, char *out, size_t outlen);
+
+/* ---- mlet.c: children ---- */
+
+/*
+ * Start path with argv and fd as its fd 0.  envp is exactly {"EPADDR=ip"}
+ * when epaddr is not NULL, else empty.  Signal mask empty, every disposition
+ * default except SIGPIPE, which stays ignored as in 1.1.0.  Same process
+ * group as pktxpmgr.  Returns 0 with *pid, or an errno value.
+ */
+int	 xp_spawn(const char *path, char *const argv[], int fd, const char *epaddr,
+	    pid_t *pid);
+
+/* Who is told when a child is reaped. */
+typedef void	(*xp_child_cb)(void *arg, pid_t pid, int status);
+void	 xp_children_add(pid_t pid, xp_child_cb cb, void *arg);
+/* Forget a child's callback (the owner goes away first); it is still reaped. */
+void	 xp_children_detach(pid_t pid);
+size_t	 xp_children_count(void);
+/* SIGCHLD: reap every child that has exited, calling its callback. */
+void	 xp_children_reap(void);
+void	 xp_children_signal(int sig);
+/* Blocking reap of everything left (after SIGKILL at exit). */
+void	 xp_children_reap_all(void);
+
+/* The singleton mlet (-s). */
+struct xpd;
+int	 xp_singleton_start(struct xpd *d, char *why, size_t whylen);
+/* Hand one session's socket end to the singleton (queued if it is busy). */
+void	 xp_singleton_pass(struct xpd *d, int fd, const char *epaddr);
+/* Close the control socket and drop queued sockets: the singleton reads EOF. */
+void	 xp_singleton_close(struct xpd *d);
+
+/* ---- session.c ---- */
+
+enum xp_sstate {
+	XP_S_HANDSHAKE,		/* TLS server handshake */
+	XP_S_SETUP,		/* cdata* then start, each awaiting its result */
+	XP_S_GATED,		/* ready to start, waiting for the -n gate */
+	XP_S_RELAY,		/* mlet running, messages flowing */
+	XP_S_CLOSING,		/* flushing what is left, then closing */
+	XP_S_CLOSED,		/* sockets closed; waiting for the mlet's exit */
+};
+
+struct session {
+	TAILQ_ENTRY(session)	 entry;		/* d->sessions or d->dead */
+	TAILQ_ENTRY(session)	 gentry;	/* d->gated */
+	struct xpd		*d;
+	uint64_t		 id;
+	enum xp_sstate		 state;
+	char			 ctx[XP_CTX_MAX];	/* "s12 127.0.0.1:50312 sni=abc" */
+	char			 peer[64];
+	char			 epaddr[XP_EPADDR_MAX];
+	struct timespec		 t_start;
+
+	struct ssl_st		*ssl;
+	struct bufferevent	*ep;		/* the endpoint, TLS */
+	struct bufferevent	*ml;		/* our end of the mlet socket */
+	struct event		*timer;		/* handshake, setup, drain deadlines */
+	const struct xp_entry	*xe;
+	size_t			 next_mon;	/* setup: next monitor digest */
+	int			 await;		/* setup: a result is awaited for */
+	uint8_t			 await_type;	/* ... this request (cdata, start) */
+	uint64_t		 ep_msgs_setup;	/* messages from the endpoint so far */
+
+	/* Relay. */
+	unsigned		 ep_paused:1, ml_paused:1;	/* reading stopped */
+	unsigned		 ep_gone:1, ml_gone:1;	/* EOF or error: no more I/O */
+	unsigned		 ep_eof:1, ml_eof:1;	/* that side ended the session */
+	unsigned		 tls_closing:1;
+	unsigned		 counted:1;	/* counted against -n */
+	unsigned		 start_inflight:1;
+
+	/* The mlet (multi mode). */
+	pid_t			 pid;		/* 0: none (singleton mode, never spawned) */
+	int			 reaped;
+	int			 wstatus;
+
+	struct xp_reason	 reason;
+	struct xp_stats		 st;
+};
+TAILQ_HEAD(sessionq, session);
+
+/* A connection was accepted: start its handshake.  Takes fd. */
+void	 session_new(struct xpd *d, int fd, const struct sockaddr *sa, socklen_t salen);
+/*
+ * The close funnel: every end of a session comes here with its reason.
+ * Flushes what the surviving side still needs (bounded), then closes both
+ * sockets.  Safe to call more than once; the first reason is kept.
+ */
+void	 session_close(struct session *s, enum xp_end kind, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Close without flushing (shutdown, fatal protocol errors). */
+void	 session_abort(struct session *s, enum xp_end kind, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* (Re)arm the session's one timer. */
+void	 session_timer_ms(struct session *s, unsigned ms);
+/* Both sockets are closed: the summary follows once the mlet is reaped. */
+void	 session_finish(struct session *s);
+/* The -n gate may have opened: start waiting sessions while it is open. */
+void	 session_gate_changed(struct xpd *d);
+/* Wrap-up: close every session that has not started yet. */
+void	 session_drop_unstarted(struct xpd *d, const char *why);
+/* Forced end: close every session without flushing. */
+void	 session_abort_all(struct xpd *d, const char *why);
+/* Free sessions that are fully over (deferred to a fresh loop turn). */
+void	 session_gc(struct xpd *d);
+
+/* ---- relay.c ---- */
+
+/* Wire up both bufferevents for relaying (after start and spawn). */
+void	 relay_start(struct session *s);
+/* Stop reading both sides, flush outputs; calls session_finish when done. */
+void	 relay_drain(struct session *s);
+/* Endpoint bytes after the handshake but before the relay (setup). */
+void	 relay_log_linfo(struct session *s, const struct pl_msg *m);
+
+/* ---- listener.c ---- */
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	int			 fd;
+	struct event		*ev;
+	char			 name[64];
+};
+TAILQ_HEAD(listenerq, listener);
+
+/* Bind every address -a resolves to.  Returns 0, or -1 with why. */
+int	 listener_open(struct xpd *d, char *why, size_t whylen);
+void	 listener_close_all(struct xpd *d);
+/* Pause (EMFILE) or resume accepting. */
+void	 listener_pause(struct xpd *d, int ms);
+
+/* ---- daemon.c ---- */
+
+enum xpd_state {
+	XPD_RUNNING,		/* greeting endpoints */
+	XPD_WRAPUP,		/* no new endpoints; waiting for running sessions */
+	XPD_FORCE,		/* second signal: mlets told to terminate */
+};
+
+/* A socket end waiting for the singleton to take it. */
+struct xp_pass {
+	STAILQ_ENTRY(xp_pass)	 entry;
+	int			 fd;
+	char			 epaddr[XP_EPADDR_MAX];
+};
+STAILQ_HEAD(xp_passq, xp_pass);
+
+struct xpd {
+	struct event_base	*base;
+	const struct xpmgr_conf	*conf;
+	struct xp_tls		*tls;
+	struct xp_progs		 progs;
+	struct xp_scratch	 scratch;
+	enum xpd_state		 state;
+	int			 exit_code;
+
+	uint64_t		 next_sid;
+	uint64_t		 nstarted;	/* successful setups (-n counts these) */
+	uint64_t		 ninflight;	/* start sent, result not yet seen */
+	uint64_t		 nsessions;	/* live session objects */
+	uint64_t		 nok, nfail, ndropped;
+	struct sessionq		 sessions;
+	struct sessionq		 gated;
+	struct sessionq		 dead;
+	struct event		*gc_ev;
+
+	struct listenerq	 listeners;
+	struct event		*accept_resume;
+
+	struct event		*sig_int, *sig_term, *sig_hup, *sig_chld;
+	int			 nsig;
+	struct event		*kill_timer;
+
+	/* Singleton mode. */
+	int			 sg_fd;		/* our end of the control socket, -1 */
+	pid_t			 sg_pid;
+	int			 sg_reaped;
+	int			 sg_status;
+	struct event		*sg_rev, *sg_wev;
+	struct xp_passq		 sg_queue;
+	int			 sg_expected_exit;	/* we closed the control socket */
+};
+
+/*
+ * Run the daemon with a loaded configuration until it is done.  Returns the
+ * process exit status (0 normal end, 1 errors and forced ends).
+ */
+int	 xpmgr_run(const struct xpmgr_conf *c);
+
+/* Start wrapping up (signal, -n reached, singleton gone). */
+void	 xpd_wrapup(struct xpd *d, const char *why);
+/* Check whether everything is over and leave the loop if so. */
+void	 xpd_maybe_done(struct xpd *d);
+/* A session's setup succeeded (for -n); returns 0 when over the limit. */
+int	 xpd_count_start(struct xpd *d);
+/* May one more start be sent now (-n gate)? */
+int	 xpd_gate_open(const struct xpd *d);
+
+#endif /* PL_XPMGR_DAEMON_H */

@@ -1,0 +1,169 @@
+/*
+ * listener.c: where endpoints come in.  Every address -a resolves to gets a
+ * listening socket (SO_REUSEADDR, a real backlog, close-on-exec); accept4
+ * hands new connections to session.c.  Running out of descriptors pauses
+ * accepting for a moment instead of spinning on a socket that stays ready.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "util/log.h"
+#include "util/util.h"
+#include "conf/addr.h"
+#include "conf/xpconf.h"
+#include "xpmgr/daemon.h"
+
+static void	 listener_accept(evutil_socket_t fd, short ev, void *arg);
+static void	 listener_resume(evutil_socket_t fd, short ev, void *arg);
+static int	 listener_bind(struct xpd *d, const struct addrinfo *ai, char *why,
+		    size_t whylen);
+
+/* At most this many accepts per readiness, so one busy socket cannot starve the rest. */
+#define ACCEPT_BURST	64
+
+int
+listener_open(struct xpd *d, char *why, size_t whylen)
+{
+	struct addrinfo	*res, *ai;
+	char		 one[256], name[300];
+	int		 n = 0;
+
+	pl_addr_fmt(&d->conf->listen, name, sizeof(name));
+	if (pl_addr_resolve(&d->conf->listen, 1, &res, why, whylen) == -1)
+		return -1;
+	one[0] = '\0';
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (listener_bind(d, ai, one, sizeof(one)) == 0)
+			n++;
+		else
+			log_warnx("cannot listen on %s: %s", name, one);
+	}
+	freeaddrinfo(res);
+	if (n == 0) {
+		snprintf(why, whylen, "cannot listen on %s: %s", name, one);
+		return -1;
+	}
+	if ((d->accept_resume = evtimer_new(d->base, listener_resume, d)) == NULL)
+		fatalx("evtimer_new failed");
+	return 0;
+}
+
+static int
+listener_bind(struct xpd *d, const struct addrinfo *ai, char *why, size_t whylen)
+{
+	struct listener	*l;
+	int		 fd, one = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    ai->ai_protocol);
+	if (fd == -1) {
+		snprintf(why, whylen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* A restart must not wait for old connections in TIME_WAIT. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, XP_LISTEN_BACKLOG) == -1) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	l = xcalloc(1, sizeof(*l));
+	l->fd = fd;
+	xp_peerstr(ai->ai_addr, ai->ai_addrlen, l->name, sizeof(l->name));
+	if ((l->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, listener_accept,
+	    d)) == NULL)
+		fatalx("event_new failed");
+	event_add(l->ev, NULL);
+	TAILQ_INSERT_TAIL(&d->listeners, l, entry);
+	log_info("listening for endpoints on %s", l->name);
+	return 0;
+}
+
+static void
+listener_accept(evutil_socket_t lfd, short ev, void *arg)
+{
+	struct xpd		*d = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	int			 fd, i;
+
+	for (i = 0; i < ACCEPT_BURST && d->state == XPD_RUNNING; i++) {
+		sslen = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+			case EINTR:
+			case ECONNABORTED:
+				return;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				log_warn("cannot accept an endpoint; pausing for %d ms",
+				    XP_ACCEPT_PAUSE_MS);
+				listener_pause(d, XP_ACCEPT_PAUSE_MS);
+				return;
+			default:
+				log_warn("accept");
+				return;
+			}
+		}
+		session_new(d, fd, (struct sockaddr *)&ss, sslen);
+	}
+}
+
+void
+listener_pause(struct xpd *d, int ms)
+{
+	struct listener	*l;
+	struct timeval	 tv;
+
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		event_del(l->ev);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(d->accept_resume, &tv);
+}
+
+static void
+listener_resume(evutil_socket_t fd, short ev, void *arg)
+{
+	struct xpd	*d = arg;
+	struct listener	*l;
+
+	if (d->state != XPD_RUNNING)
+		return;
+	TAILQ_FOREACH(l, &d->listeners, entry)
+		event_add(l->ev, NULL);
+}
+
+void
+listener_close_all(struct xpd *d)
+{
+	struct listener	*l;
+
+	while ((l = TAILQ_FIRST(&d->listeners)) != NULL) {
+		TAILQ_REMOVE(&d->listeners, l, entry);
+		event_free(l->ev);
+		close(l->fd);
+		free(l);
+	}
+	if (d->accept_resume != NULL) {
+		event_free(d->accept_resume);
+		d->accept_resume = NULL;
+	}
+}

@@ -1,0 +1,133 @@
+/*
+ * tlsglue.c: what the daemon needs from the credentials library: every
+ * ExpExec entry's chain loaded and checked as at 1.1.0's start-up, the
+ * monitor digests each chain lists, and the TLS server context.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "util/log.h"
+#include "util/util.h"
+#include "conf/xpconf.h"
+#include "cred/cred.h"
+#include "xpmgr/daemon.h"
+
+struct xp_tls {
+	EVP_PKEY	*key;		/* controller key */
+	struct xp_entry	*e;
+	size_t		 ne;
+	SSL_CTX		*ctx;
+};
+
+static int	 entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
+		    char *why, size_t whylen);
+
+struct xp_tls *
+xp_tls_new(const struct xpmgr_conf *c, char *why, size_t whylen)
+{
+	struct xp_tls		*t;
+	struct cred_pass	 pass = { NULL, CRED_PASS_ENV, 1 };
+	struct cred_err		 err;
+	size_t			 i;
+
+	t = xcalloc(1, sizeof(*t));
+	if ((t->key = cred_key_load(c->ctrl_key, &pass, &err)) == NULL) {
+		snprintf(why, whylen, "ControllerPrivkeyPath: %s", err.msg);
+		goto fail;
+	}
+	t->e = xcalloc(c->nexp, sizeof(*t->e));
+	t->ne = c->nexp;
+	for (i = 0; i < c->nexp; i++)
+		if (entry_load(t, c, i, why, whylen) == -1)
+			goto fail;
+	snprintf(why, whylen, "this build has no TLS server context yet");
+	goto fail;
+fail:
+	xp_tls_free(t);
+	return NULL;
+}
+
+/* One ExpExec entry: its chain with the leaf first, checked, and its monitors. */
+static int
+entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i, char *why,
+    size_t whylen)
+{
+	const struct xpmgr_expexec	*x = &c->exp[i];
+	struct xp_entry			*e = &t->e[i];
+	struct cred_certs		 certs;
+	struct cred_keys		 roots;
+	struct cred_chain		 chain;
+	struct cred_err			 err;
+	int				 ret = -1;
+
+	memset(&certs, 0, sizeof(certs));
+	memset(&roots, 0, sizeof(roots));
+	memset(&chain, 0, sizeof(chain));
+	e->snikey = x->snikey;
+	e->is_default = x->is_default;
+	if (cred_certs_load(&certs, (const char *const *)x->chain.v, x->chain.n,
+	    &err) == -1 || cred_certs_leaf_first(&certs, t->key, "the chain",
+	    &err) == -1 ||
+	    cred_keys_load(&roots, (const char *const *)x->trusted.v, x->trusted.n,
+	    &err) == -1 ||
+	    cred_chain_verify(&certs, roots.n > 0 ? &roots : NULL,
+	    CRED_MODE_ENDPOINT_AUTH_CONTROLLER, (int64_t)time(NULL), &chain,
+	    &err) != CRED_OK) {
+		snprintf(why, whylen, "%s:%u: ExpExec: %s", c->path, x->line, err.msg);
+		goto out;
+	}
+	e->has_trusted = roots.n > 0;
+	if (chain.eff.nmonitor > 0) {
+		e->monitors = xcalloc(chain.eff.nmonitor, sizeof(*e->monitors));
+		memcpy(e->monitors, chain.eff.monitor, chain.eff.nmonitor * 32);
+		e->nmonitors = chain.eff.nmonitor;
+	}
+	ret = 0;
+out:
+	cred_chain_free(&chain);
+	cred_keys_free(&roots);
+	cred_certs_free(&certs);
+	return ret;
+}
+
+void
+xp_tls_free(struct xp_tls *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->ne; i++)
+		free(t->e[i].monitors);
+	free(t->e);
+	SSL_CTX_free(t->ctx);
+	EVP_PKEY_free(t->key);
+	free(t);
+}
+
+SSL *
+xp_tls_ssl_new(struct xp_tls *t)
+{
+	return SSL_new(t->ctx);
+}
+
+const struct xp_entry *
+xp_tls_entry(struct xp_tls *t, SSL *ssl)
+{
+	return NULL;
+}
+
+char *
+xp_tls_failure(SSL *ssl, unsigned long err, char *out, size_t outlen)
+{
+	if (err != 0)
+		ERR_error_string_n(err, out, outlen);
+	else
+		snprintf(out, outlen, "unknown TLS error");
+	return out;
+}
