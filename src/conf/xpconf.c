@@ -698,7 +698,7 @@ conf_presence(struct xpmgr_conf *c, char *err, size_t errlen)
 		return xpmgr_conf_err(c, err, errlen, 0, NULL, "no ExpExec entry (at least "
 		    "one is required)");
 	if (!c->enable_pub)
-		goto proxy;
+		return 0;
 
 	if (!XPMGR_HAS(c, XPD_BROKER_ADDR))
 		return xpmgr_conf_err(c, err, errlen, c->line[XPD_ENABLE_PUB],
@@ -755,14 +755,6 @@ conf_presence(struct xpmgr_conf *c, char *err, size_t errlen)
 			free(v);
 		}
 	}
-proxy:
-	if (!c->proxy_mode)
-		return 0;
-	for (i = 0; i < c->nexp; i++)
-		if (c->exp[i].is_default)
-			conf_diag(c, XPMGR_WARN, c->exp[i].line, "ExpExec", "the default "
-			    "entry cannot be reached through a proxy: endpoints always "
-			    "send an SNI key there");
 	return 0;
 }
 
