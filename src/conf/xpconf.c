@@ -818,10 +818,8 @@ xpmgr_conf_apply_cli(struct xpmgr_conf *c, const struct xpmgr_cli *cli, char *er
 			    "is off (EnableExpPublication 0)");
 	}
 	if (cli->hostid != NULL) {
+		/* The daemon says when -i goes unused; nothing to add here. */
 		c->hostid = xstrdup(cli->hostid);
-		if (!c->enable_pub)
-			conf_diag(c, XPMGR_WARN, 0, NULL, "-i is ignored: publication "
-			    "is off (EnableExpPublication 0)");
 		for (k = 0; k < c->nexp && c->enable_pub; k++)
 			if (c->exp[k].ov_hostid)
 				conf_diag(c, XPMGR_NOTICE, c->exp[k].line, "ExpExec",

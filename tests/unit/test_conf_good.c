@@ -396,11 +396,9 @@ START_TEST(test_apply_options)
 	ck_assert_str_eq(conf.mlet_argv[1], "x");
 	ck_assert_str_eq(conf.mlet_argv[2], "-y");
 	ck_assert_ptr_null(conf.mlet_argv[3]);
-	/* Publication is off: -p and -i do nothing, and the user is told. */
-	ck_assert_uint_eq(conf.ndiag, 2);
+	/* Publication is off: -p does nothing, and the user is told. */
+	ck_assert_uint_eq(conf.ndiag, 1);
 	ck_assert_str_eq(conf.diag[0].msg, "x.conf: -p is ignored: publication is off "
-	    "(EnableExpPublication 0)");
-	ck_assert_str_eq(conf.diag[1].msg, "x.conf: -i is ignored: publication is off "
 	    "(EnableExpPublication 0)");
 }
 END_TEST
