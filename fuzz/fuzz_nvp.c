@@ -14,18 +14,13 @@
 
 #include "pktlab/nvp.h"
 
+#include "require.h"
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 check_string(const char *, size_t, enum pl_nvp_kind);
 static void	 check_match(const char *, size_t);
 static int	 has_wild(const char *, size_t);
-
-#define REQUIRE(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c);	\
-		abort();						\
-	}								\
-} while (0)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

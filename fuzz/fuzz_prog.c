@@ -14,16 +14,11 @@
 #include "pktlab/prog.h"
 #include "pktlab/wire.h"
 
+#include "require.h"
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static char	*to_text(const uint8_t *, size_t, size_t *);
-
-#define REQUIRE(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c);	\
-		abort();						\
-	}								\
-} while (0)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

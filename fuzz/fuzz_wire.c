@@ -17,18 +17,13 @@
 
 #include "pktlab/wire.h"
 
+#include "require.h"
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 check_one(const uint8_t *, size_t, const uint8_t *, size_t);
 static void	 check_encoder(const struct pl_msg *, const uint8_t *, size_t);
 static void	 alter(struct pl_msg *, uint8_t, uint8_t);
-
-#define REQUIRE(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c);	\
-		abort();						\
-	}								\
-} while (0)
 
 static uint8_t	 enc[PL_HLEN + 70000];
 
