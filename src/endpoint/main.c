@@ -1,0 +1,295 @@
+/*
+ * main.c: pktlab-endpoint's command line, configuration and credentials.
+ *
+ *   pktlab-endpoint [-hqvV] [-c CONF] [-k SNIKEY] [-r N] ADDR[:PORT]
+ *
+ * Direct mode (1.1.0's "no subscription" mode): dial the controller at
+ * ADDR[:PORT] (default port 20556), run one experiment and exit 0 when the
+ * controller closes; -r N runs N experiments in a row (0: for ever).
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "conf/addr.h"
+#include "conf/file.h"
+#include "conf/kv.h"
+#include "cred/cred.h"
+#include "cred/tls.h"
+#include "endpoint/endpoint.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#define DEFAULT_CONF	".pktlab/endpt.conf"
+
+struct creds {
+	EVP_PKEY		*key;
+	struct cred_certs	 chain;
+	struct cred_keys	 roots;
+};
+
+static void	 usage(FILE *, int) __attribute__((noreturn));
+static char	*default_conf(void);
+static int	 load_conf(struct ep_conf *, const char *path, int must_exist);
+static void	 conf_diag(void *, enum ep_diag_level, unsigned, const char *);
+static SSL_CTX	*load_tls(const struct ep_conf *, const char *path, struct creds *);
+
+enum { OPT_INSECURE = 256 };
+
+static const struct option longopts[] = {
+	{ "config",		required_argument,	NULL, 'c' },
+	{ "sni-key",		required_argument,	NULL, 'k' },
+	{ "repeat",		required_argument,	NULL, 'r' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ "insecure-plaintext",	no_argument,		NULL, OPT_INSECURE },
+	{ NULL,			0,			NULL, 0 },
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct ep_conf		 conf;
+	struct ep_sysparam	 sys;
+	struct ep_target	 target;
+	struct pl_hostport	 hp;
+	struct creds		 creds;
+	struct event_config	*cfg;
+	struct event_base	*base;
+	SSL_CTX			*ctx = NULL;
+	char			*confpath = NULL, *snikey = NULL, why[256];
+	char			 hpbuf[PL_HOST_MAX + 16];
+	uint64_t		 repeat = 1;
+	int			 ch, level = LOG_LVL_INFO, insecure = 0, status;
+
+	log_init(argv[0], level);
+	while ((ch = getopt_long(argc, argv, "+c:k:r:qvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			confpath = optarg;
+			break;
+		case 'k':
+			if (!pl_snikey_valid(optarg, strlen(optarg)))
+				fatalx("-k %s: an SNI key is 1 to 63 of [a-z0-9]",
+				    optarg);
+			snikey = optarg;
+			break;
+		case 'r':
+			if (pl_val_u64(optarg, strlen(optarg), &repeat, why,
+			    sizeof(why)) == -1)
+				fatalx("-r: %s", why);
+			break;
+		case 'q':
+			level--;
+			break;
+		case 'v':
+			level++;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'V':
+			printf("pktlab-endpoint %s (PacketLab 1.1.0 protocol)\n",
+			    PKTXP_VERSION);
+			return 0;
+		case OPT_INSECURE:
+			insecure = 1;
+			break;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(stderr, 2);
+	log_set_level(level);
+
+	if (pl_addr_split(argv[0], EP_PORT_DEFAULT, &hp, why, sizeof(why)) == -1)
+		fatalx("controller address %s", why);
+	target.host = hp.host;
+	target.port = hp.port;
+	target.display = pl_addr_fmt(&hp, hpbuf, sizeof(hpbuf));
+
+	ep_conf_init(&conf);
+	if (confpath != NULL) {
+		if (load_conf(&conf, confpath, 1) == -1)
+			return 1;
+	} else {
+		confpath = default_conf();
+		if (load_conf(&conf, confpath, !insecure) == -1)
+			return 1;
+	}
+	if (snikey == NULL)
+		snikey = conf.snikey;
+	ep_sysinfo_fill(&conf);
+	ep_vmem_sys_init(&sys, &conf);
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&creds, 0, sizeof(creds));
+	if (insecure)
+		log_warnx("--insecure-plaintext: no TLS, no credentials, no "
+		    "limits; for tests only");
+	else if ((ctx = load_tls(&conf, confpath, &creds)) == NULL)
+		return 1;
+
+	if ((cfg = event_config_new()) == NULL)
+		fatalx("libevent: cannot create a configuration");
+	/* Scheduled sends should leave on time: ask for the precise timer. */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	if ((base = event_base_new_with_config(cfg)) == NULL)
+		fatalx("libevent: cannot create the event loop");
+	event_config_free(cfg);
+
+	log_info("pktlab-endpoint %s: controller %s, %s%s%s, %llu experiment%s",
+	    PKTXP_VERSION, target.display, insecure ? "plaintext" : "TLS",
+	    snikey != NULL ? ", SNI " : "", snikey != NULL ? snikey : "",
+	    (unsigned long long)repeat, repeat == 1 ? "" : "s");
+	status = ep_link_run(base, &conf, &sys, &target, ctx, snikey, repeat);
+
+	event_base_free(base);
+	SSL_CTX_free(ctx);
+	EVP_PKEY_free(creds.key);
+	cred_certs_free(&creds.chain);
+	cred_keys_free(&creds.roots);
+	ep_conf_clear(&conf);
+	return status;
+}
+
+static void
+usage(FILE *f, int status)
+{
+	fprintf(f,
+"usage: pktlab-endpoint [-hqvV] [-c CONF] [-k SNIKEY] [-r N] ADDR[:PORT]\n"
+"\n"
+"A PacketLab endpoint in direct mode: connects to the controller at\n"
+"ADDR[:PORT] (default port %u), runs its experiment and exits.\n"
+"\n"
+"  -c, --config CONF     configuration file (default ~/%s)\n"
+"  -k, --sni-key SNIKEY  send SNIKEY as TLS SNI (1-63 of [a-z0-9])\n"
+"  -r, --repeat N        run N experiments in a row; 0 runs for ever (default 1)\n"
+"  -q, --quiet           log less (repeatable)\n"
+"  -v, --verbose         log more (repeatable)\n"
+"  -V, --version         print the version and exit\n"
+"  -h, --help            print this help and exit\n"
+"      --insecure-plaintext\n"
+"                        TEST ONLY: no TLS, no credentials, no limits\n"
+"\n"
+"Exit status: 0 when every experiment ended normally, 1 otherwise, 2 on a\n"
+"usage error.\n", EP_PORT_DEFAULT, DEFAULT_CONF);
+	exit(status);
+}
+
+static char *
+default_conf(void)
+{
+	const char	*home = getenv("HOME");
+
+	if (home == NULL || home[0] == '\0') {
+		log_warnx("HOME is not set; looking for endpt.conf in the "
+		    "current folder");
+		return xstrdup("endpt.conf");
+	}
+	return xasprintf("%s/%s", home, DEFAULT_CONF);
+}
+
+struct diagctx {
+	const char	*path;
+	int		 nerr;
+};
+
+static void
+conf_diag(void *arg, enum ep_diag_level lvl, unsigned line, const char *msg)
+{
+	struct diagctx	*d = arg;
+
+	switch (lvl) {
+	case EP_DIAG_ERROR:
+		log_warnx("%s:%u: %s", d->path, line, msg);
+		break;
+	case EP_DIAG_WARN:
+		log_warnx("%s:%u: %s", d->path, line, msg);
+		break;
+	case EP_DIAG_NOTE:
+		log_debug("%s:%u: %s", d->path, line, msg);
+		break;
+	}
+}
+
+static int
+load_conf(struct ep_conf *conf, const char *path, int must_exist)
+{
+	struct diagctx	 d = { path, 0 };
+	char		*buf, *dup, why[256];
+	size_t		 len;
+	int		 nerr;
+
+	if (pl_conf_readfile(path, &buf, &len, why, sizeof(why)) == -1) {
+		if (!must_exist) {
+			log_info("%s: %s; using the defaults", path, why);
+			return 0;
+		}
+		log_warnx("cannot read the configuration %s: %s%s", path, why,
+		    errno == ENOENT ? " (pktlab-cred init writes one)" : "");
+		return -1;
+	}
+	dup = xstrdup(path);
+	nerr = ep_conf_parse(conf, buf, len, dirname(dup), conf_diag, &d);
+	free(dup);
+	free(buf);
+	if (nerr > 0) {
+		log_warnx("%s: %d error%s", path, nerr, nerr == 1 ? "" : "s");
+		return -1;
+	}
+	log_debug("configuration %s loaded", path);
+	return 0;
+}
+
+/* The key, the subcmd chain and the operator keys, into a client context. */
+static SSL_CTX *
+load_tls(const struct ep_conf *conf, const char *path, struct creds *c)
+{
+	struct cred_pass	 pass = { NULL, CRED_PASS_ENV, 1 };
+	struct cred_tls_client	 tc;
+	struct cred_err		 err;
+	SSL_CTX			*ctx;
+
+	if (conf->privkey == NULL || conf->nchain == 0) {
+		log_warnx("%s: EndpointPrivKey and ControllerCertChainPath are "
+		    "needed to present ourselves to the controller", path);
+		return NULL;
+	}
+	if ((c->key = cred_key_load(conf->privkey, &pass, &err)) == NULL ||
+	    cred_certs_load(&c->chain, (const char *const *)conf->chain,
+	    conf->nchain, &err) == -1 ||
+	    cred_certs_leaf_first(&c->chain, c->key, "ControllerCertChainPath",
+	    &err) == -1 ||
+	    cred_keys_load(&c->roots, (const char *const *)conf->oproots,
+	    conf->noproots, &err) == -1) {
+		log_warnx("%s: %s", path, err.msg);
+		return NULL;
+	}
+	if (conf->noproots == 0)
+		log_warnx("%s: no EndpointOpPubKeyPath: any controller chain will "
+		    "be accepted without checking who signed it", path);
+	tc.key = c->key;
+	tc.chain = &c->chain;
+	tc.roots = &c->roots;
+	tc.mode = CRED_MODE_ENDPOINT_AUTH_CONTROLLER;
+	if ((ctx = cred_tls_client_ctx(&tc, &err)) == NULL) {
+		log_warnx("TLS: %s", err.msg);
+		return NULL;
+	}
+	return ctx;
+}
