@@ -1,0 +1,83 @@
+/*
+ * tls.h: OpenSSL contexts for every PacketLab link (certs spec §5): TLS 1.3
+ * only, no session tickets, partial writes and moving write buffers, and a
+ * cert-verify callback that replaces OpenSSL's X.509 logic with the pktlab
+ * chain rules of cred/cred.h.  The contexts do not depend on libevent; use
+ * them with bufferevent_openssl or plain sockets.
+ *
+ *  - cred_tls_server_ctx: pktxpmgr towards endpoints.  The ClientHello
+ *    selects an entry by SNI (a snikey; none -> the default entry; unknown
+ *    or malformed -> the handshake fails), loads its chain and the
+ *    controller key, and asks for a client certificate, required exactly
+ *    when the entry has trusted roots.
+ *  - cred_tls_client_ctx: the endpoint towards a controller (mode
+ *    ENDPOINT_AUTH_CONTROLLER, roots = operator keys), and the agent-mode
+ *    links to brokers and proxies (mode AGENT, one agent certificate).
+ *  - cred_tls_plain_server_ctx: one fixed chain, no SNI (test brokers and
+ *    proxies).
+ */
+#ifndef PL_CRED_TLS_H
+#define PL_CRED_TLS_H
+
+#include <openssl/ssl.h>
+
+#include "cred/cred.h"
+
+/* One ExpExec entry as the TLS server sees it. */
+struct cred_tls_entry {
+	const char		*snikey;	/* NULL or "": reachable only as default */
+	int			 is_default;
+	const struct cred_certs	*chain;		/* leaf first (cred_certs_leaf_first) */
+	const struct cred_keys	*roots;		/* trusted EOp keys; NULL or empty: none */
+	void			*udata;		/* the caller's, returned as is */
+};
+
+/*
+ * The controller's server context.  Entries are copied (certificates and
+ * keys referenced), so the caller's arrays may go away.  Fails when a
+ * snikey is invalid or repeated, two entries are default, or a chain's
+ * leaf does not belong to key.
+ */
+SSL_CTX	*cred_tls_server_ctx(EVP_PKEY *key, const struct cred_tls_entry *,
+	    size_t n, struct cred_err *);
+/* The entry the ClientHello selected (index into the table given), or -1. */
+int	 cred_tls_server_entry(const SSL *, const struct cred_tls_entry **);
+/* The snikey the client sent, or NULL when it sent none. */
+const char *cred_tls_server_sni(const SSL *);
+
+struct cred_tls_client {
+	EVP_PKEY		*key;		/* with chain, or both NULL */
+	const struct cred_certs	*chain;		/* leaf first */
+	const struct cred_keys	*roots;		/* NULL or empty: top unchecked */
+	enum cred_mode		 mode;		/* how the server's chain is checked */
+};
+
+SSL_CTX	*cred_tls_client_ctx(const struct cred_tls_client *, struct cred_err *);
+/* Send this snikey as SNI; it must be a valid snikey. */
+int	 cred_tls_set_sni(SSL *, const char *, struct cred_err *);
+
+/*
+ * A server with one chain and no SNI selection: peers are checked in mode;
+ * require makes a client certificate mandatory.
+ */
+SSL_CTX	*cred_tls_plain_server_ctx(EVP_PKEY *key, const struct cred_certs *,
+	    const struct cred_keys *roots, enum cred_mode, int require,
+	    struct cred_err *);
+
+/*
+ * The peer's chain as our verify callback verified it (leaf -> top, with
+ * the chain-wide limits), or NULL when the peer sent no certificate.
+ */
+const struct cred_chain *cred_tls_peer_chain(const SSL *);
+
+/*
+ * Why the handshake failed, for a log line: our own reason (verification,
+ * SNI selection) when there is one, else the alert the peer sent, else
+ * OpenSSL's error e (0: the first one queued), else a generic phrase.
+ */
+const char *cred_tls_reason(const SSL *, unsigned long e, char *, size_t);
+
+/* Tests: verify peers as if the clock said now (seconds); 0 = real clock. */
+void	 cred_tls_set_time(SSL_CTX *, int64_t now);
+
+#endif /* PL_CRED_TLS_H */
