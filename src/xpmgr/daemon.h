@@ -161,13 +161,6 @@ char	*xp_linfo_text(const struct pl_msg *m, char *out, size_t outlen);
 
 /* ---- programs.c: monitor programs (xpmgr spec §9) ---- */
 
-enum xp_prog_kind {
-	XP_PROG_SKIP = -2,	/* hidden file: ignored silently */
-	XP_PROG_UNKNOWN = -1,	/* unknown suffix: warn and skip */
-	XP_PROG_EBPF = 0,	/* no suffix or .ebpf */
-	XP_PROG_WASM = 1,	/* .wasm */
-};
-
 struct xp_prog {
 	char		*name;		/* file name, for logs */
 	uint8_t		*enc;		/* encoded program: type byte + payload */
@@ -183,14 +176,6 @@ struct xp_progs {
 /* The largest encoded program a cdata can carry with the "monitor" hint. */
 #define XP_PROG_MAX	(PL_BODY_MAX - 1 - 7)
 
-enum xp_prog_kind xp_prog_kind(const char *name);
-/*
- * Encode a file's contents (pure).  Returns 0 with *out malloc'ed, or -1
- * with a reason ("line 3: ...", "empty program").
- */
-int	 xp_prog_encode(enum xp_prog_kind kind, const uint8_t *data, size_t len,
-	    uint8_t **out, size_t *outlen, char *why, size_t whylen);
-void	 xp_prog_digest(const uint8_t *enc, size_t len, uint8_t out[32]);
 /*
  * Load every program of dir (sorted by name; bad files are logged and
  * skipped).  Returns 0, or -1 with why when the folder cannot be read.
@@ -220,6 +205,8 @@ void		 xp_tls_free(struct xp_tls *t);
 struct ssl_st	*xp_tls_ssl_new(struct xp_tls *t);
 /* After the handshake: the entry the ClientHello selected. */
 const struct xp_entry *xp_tls_entry(struct xp_tls *t, struct ssl_st *ssl);
+/* The SNI the endpoint sent, or NULL. */
+const char	*xp_tls_sni(struct ssl_st *ssl);
 /* Why a handshake failed, for the log. */
 char		*xp_tls_failure(struct ssl_st *ssl, unsigned long err, char *out, size_t outlen);
 

@@ -73,8 +73,13 @@ xp_spawn(const char *path, char *const argv[], int fd, const char *epaddr, pid_t
 		posix_spawn_file_actions_destroy(&fa);
 		return r;
 	}
-	/* Every other descriptor is close-on-exec: only 0, 1, 2 reach the mlet. */
+	/*
+	 * Our own descriptors are all close-on-exec; closefrom also stops any
+	 * that pktxpmgr inherited from its parent: only 0, 1, 2 reach the mlet.
+	 */
 	r = posix_spawn_file_actions_adddup2(&fa, fd, 0);
+	if (r == 0)
+		r = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	/*
 	 * Default dispositions, except SIGPIPE: 1.1.0 mlets inherit it ignored
 	 * and may rely on write() failing with EPIPE rather than dying.  No

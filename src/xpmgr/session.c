@@ -193,7 +193,7 @@ setup_begin(struct session *s)
 	const char	*sni;
 
 	s->state = XP_S_SETUP;
-	sni = SSL_get_servername(s->ssl, TLSEXT_NAMETYPE_host_name);
+	sni = xp_tls_sni(s->ssl);
 	session_set_ctx(s, sni != NULL ? sni : "");
 	s->xe = xp_tls_entry(d->tls, s->ssl);
 	if (s->xe == NULL) {

@@ -15,6 +15,7 @@
 #include "util/util.h"
 #include "conf/xpconf.h"
 #include "cred/cred.h"
+#include "cred/tls.h"
 #include "xpmgr/daemon.h"
 
 struct xp_tls {
@@ -25,74 +26,106 @@ struct xp_tls {
 };
 
 static int	 entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
-		    char *why, size_t whylen);
+		    struct cred_certs *certs, struct cred_keys *roots, char *why,
+		    size_t whylen);
+static void	 entries_free(struct cred_certs *certs, struct cred_keys *roots,
+		    size_t n);
 
 struct xp_tls *
 xp_tls_new(const struct xpmgr_conf *c, char *why, size_t whylen)
 {
 	struct xp_tls		*t;
 	struct cred_pass	 pass = { NULL, CRED_PASS_ENV, 1 };
+	struct cred_tls_entry	*te;
+	struct cred_certs	*certs;
+	struct cred_keys	*roots;
 	struct cred_err		 err;
 	size_t			 i;
 
 	t = xcalloc(1, sizeof(*t));
+	te = xcalloc(c->nexp, sizeof(*te));
+	certs = xcalloc(c->nexp, sizeof(*certs));
+	roots = xcalloc(c->nexp, sizeof(*roots));
 	if ((t->key = cred_key_load(c->ctrl_key, &pass, &err)) == NULL) {
 		snprintf(why, whylen, "ControllerPrivkeyPath: %s", err.msg);
 		goto fail;
 	}
 	t->e = xcalloc(c->nexp, sizeof(*t->e));
 	t->ne = c->nexp;
-	for (i = 0; i < c->nexp; i++)
-		if (entry_load(t, c, i, why, whylen) == -1)
+	for (i = 0; i < c->nexp; i++) {
+		if (entry_load(t, c, i, &certs[i], &roots[i], why, whylen) == -1)
 			goto fail;
-	snprintf(why, whylen, "this build has no TLS server context yet");
-	goto fail;
+		te[i].snikey = t->e[i].snikey;
+		te[i].is_default = t->e[i].is_default;
+		te[i].chain = &certs[i];
+		te[i].roots = &roots[i];
+		te[i].udata = &t->e[i];
+	}
+	if ((t->ctx = cred_tls_server_ctx(t->key, te, c->nexp, &err)) == NULL) {
+		snprintf(why, whylen, "TLS server context: %s", err.msg);
+		goto fail;
+	}
+	entries_free(certs, roots, c->nexp);
+	free(te);
+	return t;
 fail:
+	entries_free(certs, roots, c->nexp);
+	free(te);
 	xp_tls_free(t);
 	return NULL;
 }
 
-/* One ExpExec entry: its chain with the leaf first, checked, and its monitors. */
+static void
+entries_free(struct cred_certs *certs, struct cred_keys *roots, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		cred_certs_free(&certs[i]);
+		cred_keys_free(&roots[i]);
+	}
+	free(certs);
+	free(roots);
+}
+
+/*
+ * One ExpExec entry: its chain with the leaf first, verified as 1.1.0 does
+ * at start-up when it has trusted keys, and parsed (top signature
+ * unchecked) when it has none, for its monitor digests.  A chain that
+ * cannot work fails here rather than in every session.
+ */
 static int
-entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i, char *why,
-    size_t whylen)
+entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
+    struct cred_certs *certs, struct cred_keys *roots, char *why, size_t whylen)
 {
 	const struct xpmgr_expexec	*x = &c->exp[i];
 	struct xp_entry			*e = &t->e[i];
-	struct cred_certs		 certs;
-	struct cred_keys		 roots;
 	struct cred_chain		 chain;
 	struct cred_err			 err;
-	int				 ret = -1;
 
-	memset(&certs, 0, sizeof(certs));
-	memset(&roots, 0, sizeof(roots));
 	memset(&chain, 0, sizeof(chain));
 	e->snikey = x->snikey;
 	e->is_default = x->is_default;
-	if (cred_certs_load(&certs, (const char *const *)x->chain.v, x->chain.n,
-	    &err) == -1 || cred_certs_leaf_first(&certs, t->key, "the chain",
+	if (cred_certs_load(certs, (const char *const *)x->chain.v, x->chain.n,
+	    &err) == -1 || cred_certs_leaf_first(certs, t->key, "the chain",
 	    &err) == -1 ||
-	    cred_keys_load(&roots, (const char *const *)x->trusted.v, x->trusted.n,
+	    cred_keys_load(roots, (const char *const *)x->trusted.v, x->trusted.n,
 	    &err) == -1 ||
-	    cred_chain_verify(&certs, roots.n > 0 ? &roots : NULL,
+	    cred_chain_verify(certs, roots->n > 0 ? roots : NULL,
 	    CRED_MODE_ENDPOINT_AUTH_CONTROLLER, (int64_t)time(NULL), &chain,
 	    &err) != CRED_OK) {
 		snprintf(why, whylen, "%s:%u: ExpExec: %s", c->path, x->line, err.msg);
-		goto out;
+		cred_chain_free(&chain);
+		return -1;
 	}
-	e->has_trusted = roots.n > 0;
+	e->has_trusted = roots->n > 0;
 	if (chain.eff.nmonitor > 0) {
 		e->monitors = xcalloc(chain.eff.nmonitor, sizeof(*e->monitors));
 		memcpy(e->monitors, chain.eff.monitor, chain.eff.nmonitor * 32);
 		e->nmonitors = chain.eff.nmonitor;
 	}
-	ret = 0;
-out:
 	cred_chain_free(&chain);
-	cred_keys_free(&roots);
-	cred_certs_free(&certs);
-	return ret;
+	return 0;
 }
 
 void
@@ -119,15 +152,22 @@ xp_tls_ssl_new(struct xp_tls *t)
 const struct xp_entry *
 xp_tls_entry(struct xp_tls *t, SSL *ssl)
 {
-	return NULL;
+	int	 i;
+
+	if ((i = cred_tls_server_entry(ssl, NULL)) < 0 || (size_t)i >= t->ne)
+		return NULL;
+	return &t->e[i];
+}
+
+const char *
+xp_tls_sni(SSL *ssl)
+{
+	return cred_tls_server_sni(ssl);
 }
 
 char *
 xp_tls_failure(SSL *ssl, unsigned long err, char *out, size_t outlen)
 {
-	if (err != 0)
-		ERR_error_string_n(err, out, outlen);
-	else
-		snprintf(out, outlen, "unknown TLS error");
+	cred_tls_reason(ssl, err, out, outlen);
 	return out;
 }
