@@ -168,6 +168,13 @@ xp_tls_sni(SSL *ssl)
 char *
 xp_tls_failure(SSL *ssl, unsigned long err, char *out, size_t outlen)
 {
+	/* The alert for this one (certificate_required) has no name in OpenSSL 3.0. */
+	if (ERR_GET_LIB(err) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(err) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+		snprintf(out, outlen, "the endpoint presented no certificate, and "
+		    "this ExpExec entry requires one (it has trusted operator keys)");
+		return out;
+	}
 	cred_tls_reason(ssl, err, out, outlen);
 	return out;
 }
