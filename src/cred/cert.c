@@ -114,10 +114,16 @@ cred_cert_decode(X509 *x, const char *label, struct cred_cert *c,
 		char		 oid[80];
 
 		if ((k = ext_kind(X509_EXTENSION_get_object(e))) < 0) {
-			OBJ_obj2txt(oid, sizeof(oid),
-			    X509_EXTENSION_get_object(e), 0);
-			cred_seterr(err, "%s: extension %s is not allowed in a "
-			    "PacketLab certificate", label, oid);
+			const ASN1_OBJECT *o = X509_EXTENSION_get_object(e);
+			int		 nid = OBJ_obj2nid(o);
+			const char	*ln = nid != NID_undef ?
+					    OBJ_nid2ln(nid) : NULL;
+
+			OBJ_obj2txt(oid, sizeof(oid), o, 1);
+			cred_seterr(err, "%s: extension %s%s%s%s is not allowed "
+			    "in a PacketLab certificate", label, oid,
+			    ln != NULL ? " (" : "", ln != NULL ? ln : "",
+			    ln != NULL ? ")" : "");
 			goto fail;
 		}
 		if (seen[k]++) {

@@ -230,7 +230,7 @@ bc_der(uint8_t *p, int ca, int pathlen)
 	if (num[sizeof(num) - n] & 0x80)
 		num[sizeof(num) - 1 - n++] = 0;
 	p[0] = 0x30;
-	p[1] = (uint8_t)(5 + 2 + n);
+	p[1] = (uint8_t)(3 + 2 + n);
 	memcpy(p + 2, "\x01\x01\xff\x02", 4);
 	p[6] = (uint8_t)n;
 	for (i = 0; i < n; i++)
