@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "cred/cred.h"
+#include "credtest.h"
 
 static int
 info(const char *s, struct cred_info *i, struct cred_err *err)
@@ -189,11 +190,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ct_run(suite());
 }
