@@ -54,7 +54,8 @@ struct tls_conn {
 	char			 sni[PL_SNIKEY_MAX + 1];
 	int			 have_peer;
 	struct cred_chain	 peer;
-	char			 reason[600];
+	char			 reason[600];	/* ours: verification, SNI */
+	char			 alert[80];	/* the fatal alert the peer sent */
 };
 
 static pthread_once_t	 idx_once = PTHREAD_ONCE_INIT;
@@ -75,7 +76,6 @@ static int	 parse_sni(const unsigned char *, size_t, const unsigned char **,
 		    size_t *);
 static int	 select_entry(SSL *, struct tls_ctx *, struct tls_conn *, int);
 static int	 verify_cb(X509_STORE_CTX *, void *);
-static void	 info_cb(const SSL *, int, int);
 static void	 copy_certs(struct cred_certs *, const struct cred_certs *);
 static void	 copy_keys(struct cred_keys *, const struct cred_keys *);
 
@@ -157,7 +157,7 @@ ctx_new(struct tls_ctx *t, struct cred_err *err)
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_cert_verify_callback(ctx, verify_cb, NULL);
-	SSL_CTX_set_info_callback(ctx, info_cb);
+	SSL_CTX_set_info_callback(ctx, cred_tls_info_cb);
 	return ctx;
 }
 
@@ -540,15 +540,29 @@ verify_cb(X509_STORE_CTX *xs, void *arg)
 	return 1;
 }
 
-/* Remembers the first fatal alert, sent or received, as a reason. */
-static void
-info_cb(const SSL *ssl, int where, int ret)
+/* Remembers the fatal alert the peer sent: the error queue that says so
+ * may already have been drained by the caller's event library. */
+void
+cred_tls_info_cb(const SSL *ssl, int where, int ret)
 {
-	if (!(where & SSL_CB_ALERT) || (ret >> 8) != SSL3_AL_FATAL)
+	struct tls_conn	*c;
+	const char	*desc;
+
+	if (!(where & SSL_CB_READ_ALERT) || (ret >> 8) != SSL3_AL_FATAL ||
+	    (c = conn_get(ssl)) == NULL || c->alert[0] != '\0')
 		return;
-	conn_reason(conn_get(ssl), "%s alert: %s",
-	    (where & SSL_CB_READ) ? "peer sent" : "sent",
-	    SSL_alert_desc_string_long(ret));
+	switch (ret & 0xff) {
+	case 109:
+		desc = "missing extension";
+		break;
+	case 116:
+		desc = "certificate required";
+		break;
+	default:
+		desc = SSL_alert_desc_string_long(ret);
+	}
+	snprintf(c->alert, sizeof(c->alert), "peer sent alert %d (%s)",
+	    ret & 0xff, desc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -605,9 +619,12 @@ cred_tls_reason(const SSL *ssl, unsigned long e, char *buf, size_t len)
 	}
 	if (e == 0)
 		e = ERR_peek_error();
-	if (e != 0) {
-		snprintf(buf, len, "%s", ERR_reason_error_string(e) != NULL ?
-		    ERR_reason_error_string(e) : "TLS error");
+	if (e != 0 && ERR_reason_error_string(e) != NULL) {
+		pl_strlcpy(buf, ERR_reason_error_string(e), len);
+		return buf;
+	}
+	if (c != NULL && c->alert[0] != '\0') {
+		pl_strlcpy(buf, c->alert, len);
 		return buf;
 	}
 	if (ssl != NULL && (vr = SSL_get_verify_result(ssl)) != X509_V_OK) {

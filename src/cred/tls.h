@@ -72,10 +72,16 @@ const struct cred_chain *cred_tls_peer_chain(const SSL *);
 
 /*
  * Why the handshake failed, for a log line: our own reason (verification,
- * SNI selection) when there is one, else the alert the peer sent, else
- * OpenSSL's error e (0: the first one queued), else a generic phrase.
+ * SNI selection) when there is one, else OpenSSL's error e (0: the first
+ * one queued), else the fatal alert the peer sent, else a generic phrase.
  */
 const char *cred_tls_reason(const SSL *, unsigned long e, char *, size_t);
+
+/*
+ * The contexts install this info callback to remember the peer's fatal
+ * alert; a caller that sets its own should call it from there.
+ */
+void	 cred_tls_info_cb(const SSL *, int, int);
 
 /* Tests: verify peers as if the clock said now (seconds); 0 = real clock. */
 void	 cred_tls_set_time(SSL_CTX *, int64_t now);

@@ -1,0 +1,538 @@
+/*
+ * test_cred_tls.c: real TLS 1.3 handshakes between our contexts over a
+ * non-blocking socketpair, with the vector credentials: SNI selects the
+ * ExpExec entry (none -> default, unknown -> both sides fail), client
+ * certificates are required exactly when the entry has trusted roots, a
+ * wrong root fails, agent links, TLS 1.3 only, no NewSessionTicket.
+ */
+#include <sys/socket.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "cred/cred.h"
+#include "cred/tls.h"
+#include "credtest.h"
+#include "util/util.h"
+
+struct side {
+	SSL	*ssl;
+	int	 fd;
+	int	 done;		/* handshake finished */
+	int	 failed;
+	char	 reason[600];
+	int	 tickets;	/* NewSessionTicket messages received */
+};
+
+static struct cred_certs	 ctrl_chain, ep_chain, agent_xc, agent_ep;
+static struct cred_keys		 eop_roots, wrong_roots;
+static EVP_PKEY			*k_xc, *k_ep;
+
+static void
+setup(void)
+{
+	struct cred_err	 err;
+
+	/* As configured (any order), then the leaf moved first. */
+	ct_certs(&ctrl_chain, "certs/exppriv_eop_exper.cert",
+	    "certs/pubcmd_exper_xc.cert", (char *)NULL);
+	k_xc = ct_key("keys/k_xc");
+	k_ep = ct_key("keys/k_ep");
+	ck_assert_int_eq(cred_certs_leaf_first(&ctrl_chain, k_xc, "chain",
+	    &err), 0);
+	ct_certs(&ep_chain, "certs/subcmd_eop_ep.cert", (char *)NULL);
+	ct_certs(&agent_xc, "certs/agent_xc_xc.cert", (char *)NULL);
+	ct_certs(&agent_ep, "certs/agent_ep_ep.cert", (char *)NULL);
+	ct_roots(&eop_roots, "keys/k_eop.pub", (char *)NULL);
+	ct_roots(&wrong_roots, "keys/k_exper.pub", (char *)NULL);
+}
+
+static void
+teardown(void)
+{
+	cred_certs_free(&ctrl_chain);
+	cred_certs_free(&ep_chain);
+	cred_certs_free(&agent_xc);
+	cred_certs_free(&agent_ep);
+	cred_keys_free(&eop_roots);
+	cred_keys_free(&wrong_roots);
+	EVP_PKEY_free(k_xc);
+	EVP_PKEY_free(k_ep);
+}
+
+static void
+msg_cb(int write_p, int version, int type, const void *buf, size_t len,
+    SSL *ssl, void *arg)
+{
+	struct side	*s = arg;
+
+	if (!write_p && type == SSL3_RT_HANDSHAKE && len > 0 &&
+	    ((const uint8_t *)buf)[0] == SSL3_MT_NEWSESSION_TICKET)
+		s->tickets++;
+}
+
+static void
+side_init(struct side *s, SSL_CTX *ctx, int fd, int server)
+{
+	memset(s, 0, sizeof(*s));
+	s->ssl = SSL_new(ctx);
+	ck_assert_ptr_nonnull(s->ssl);
+	s->fd = fd;
+	ck_assert_int_eq(pl_set_nonblock(fd), 0);
+	SSL_set_fd(s->ssl, fd);
+	if (server)
+		SSL_set_accept_state(s->ssl);
+	else
+		SSL_set_connect_state(s->ssl);
+	SSL_set_msg_callback(s->ssl, msg_cb);
+	SSL_set_msg_callback_arg(s->ssl, s);
+}
+
+static void
+step(struct side *s)
+{
+	unsigned long	 e;
+	int		 r;
+
+	if (s->done || s->failed)
+		return;
+	if ((r = SSL_do_handshake(s->ssl)) == 1) {
+		s->done = 1;
+		return;
+	}
+	r = SSL_get_error(s->ssl, r);
+	if (r == SSL_ERROR_WANT_READ || r == SSL_ERROR_WANT_WRITE)
+		return;
+	e = ERR_peek_error();
+	cred_tls_reason(s->ssl, e, s->reason, sizeof(s->reason));
+	ERR_clear_error();
+	s->failed = 1;
+}
+
+/* Runs both handshakes to completion or failure. */
+static void
+handshake(struct side *c, struct side *s)
+{
+	int	 i;
+
+	for (i = 0; i < 2000; i++) {
+		step(c);
+		step(s);
+		if ((c->done || c->failed) && (s->done || s->failed))
+			return;
+	}
+}
+
+/* After a TLS 1.3 handshake the client learns of a rejection on reading. */
+static int
+exchange(struct side *c, struct side *s)
+{
+	char	 buf[16];
+	int	 i, r = -1, w = 0;
+
+	for (i = 0; i < 2000; i++) {
+		if (!w && s->done && SSL_write(s->ssl, "hello", 5) == 5)
+			w = 1;
+		if (!s->done)
+			step(s);
+		r = SSL_read(c->ssl, buf, sizeof(buf));
+		if (r > 0)
+			return memcmp(buf, "hello", 5) == 0 ? 0 : -1;
+		r = SSL_get_error(c->ssl, r);
+		if (r != SSL_ERROR_WANT_READ && r != SSL_ERROR_WANT_WRITE) {
+			cred_tls_reason(c->ssl, ERR_peek_error(), c->reason,
+			    sizeof(c->reason));
+			ERR_clear_error();
+			return -1;
+		}
+	}
+	return -1;
+}
+
+struct pair {
+	SSL_CTX		*sctx, *cctx;
+	struct side	 c, s;
+};
+
+static void
+pair_run(struct pair *p, SSL_CTX *sctx, SSL_CTX *cctx, const char *sni)
+{
+	struct cred_err	 err;
+	int		 fds[2];
+
+	ck_assert_ptr_nonnull(sctx);
+	ck_assert_ptr_nonnull(cctx);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	p->sctx = sctx;
+	p->cctx = cctx;
+	side_init(&p->s, sctx, fds[0], 1);
+	side_init(&p->c, cctx, fds[1], 0);
+	if (sni != NULL)
+		ck_assert_int_eq(cred_tls_set_sni(p->c.ssl, sni, &err), 0);
+	handshake(&p->c, &p->s);
+}
+
+static void
+pair_free(struct pair *p)
+{
+	SSL_free(p->c.ssl);
+	SSL_free(p->s.ssl);
+	close(p->c.fd);
+	close(p->s.fd);
+	SSL_CTX_free(p->sctx);
+	SSL_CTX_free(p->cctx);
+}
+
+static SSL_CTX *
+server(const struct cred_keys *roots_abc, int dflt_abc, struct cred_err *err)
+{
+	struct cred_tls_entry	 e[2];
+	static int		 tag_abc, tag_other;
+
+	memset(e, 0, sizeof(e));
+	e[0].snikey = "abc123";
+	e[0].is_default = dflt_abc;
+	e[0].chain = &ctrl_chain;
+	e[0].roots = roots_abc;
+	e[0].udata = &tag_abc;
+	e[1].snikey = "other";
+	e[1].is_default = !dflt_abc;
+	e[1].chain = &ctrl_chain;
+	e[1].udata = &tag_other;
+	return cred_tls_server_ctx(k_xc, e, 2, err);
+}
+
+static SSL_CTX *
+endpoint(const struct cred_certs *chain, const struct cred_keys *roots)
+{
+	struct cred_tls_client	 cl;
+	struct cred_err		 err;
+	SSL_CTX			*ctx;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.key = chain != NULL ? k_ep : NULL;
+	cl.chain = chain;
+	cl.roots = roots;
+	cl.mode = CRED_MODE_ENDPOINT_AUTH_CONTROLLER;
+	ctx = cred_tls_client_ctx(&cl, &err);
+	ck_assert_msg(ctx != NULL, "%s", err.msg);
+	return ctx;
+}
+
+START_TEST(sni_selects_entry)
+{
+	const struct cred_tls_entry	*e;
+	const struct cred_chain		*pc;
+	struct cred_err			 err;
+	struct pair			 p;
+	int				 nid;
+
+	pair_run(&p, server(&eop_roots, 0, &err),
+	    endpoint(&ep_chain, &eop_roots), "abc123");
+	ck_assert_msg(p.s.done && p.c.done, "server: %s / client: %s",
+	    p.s.reason, p.c.reason);
+	ck_assert_int_eq(exchange(&p.c, &p.s), 0);
+	/* The entry chosen by SNI, with the caller's own pointer. */
+	ck_assert_int_eq(cred_tls_server_entry(p.s.ssl, &e), 0);
+	ck_assert_str_eq(e->snikey, "abc123");
+	ck_assert_str_eq(cred_tls_server_sni(p.s.ssl), "abc123");
+	/* Server sees 1 client certificate, client sees 2. */
+	pc = cred_tls_peer_chain(p.s.ssl);
+	ck_assert_ptr_nonnull(pc);
+	ck_assert_uint_eq(pc->n, 1);
+	ck_assert_int_eq(pc->cert[0].info.type, CRED_SUBCMD);
+	pc = cred_tls_peer_chain(p.c.ssl);
+	ck_assert_ptr_nonnull(pc);
+	ck_assert_uint_eq(pc->n, 2);
+	ck_assert_int_eq(pc->cert[1].info.type, CRED_EXPPRIV);
+	ck_assert_int_eq(pc->root, 0);
+	ck_assert_int_eq(sk_X509_num(SSL_get0_verified_chain(p.c.ssl)), 2);
+	/* TLSv1.3, TLS_AES_256_GCM_SHA384, Ed25519 signatures. */
+	ck_assert_str_eq(SSL_get_version(p.c.ssl), "TLSv1.3");
+	ck_assert_str_eq(SSL_CIPHER_get_name(SSL_get_current_cipher(p.c.ssl)),
+	    "TLS_AES_256_GCM_SHA384");
+	ck_assert_int_eq(SSL_get_peer_signature_type_nid(p.c.ssl, &nid), 1);
+	ck_assert_int_eq(nid, NID_ED25519);
+	ck_assert_int_eq(SSL_get_peer_signature_type_nid(p.s.ssl, &nid), 1);
+	ck_assert_int_eq(nid, NID_ED25519);
+	/* No session ticket reached the client. */
+	ck_assert_int_eq(p.c.tickets, 0);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(ticket_detector_works)
+{
+	struct cred_err	 err;
+	struct pair	 p;
+	SSL_CTX		*s = server(&eop_roots, 0, &err);
+
+	/* With tickets switched back on the same check does see one. */
+	SSL_CTX_set_num_tickets(s, 1);
+	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_SERVER);
+	pair_run(&p, s, endpoint(&ep_chain, &eop_roots), "abc123");
+	ck_assert(p.s.done && p.c.done);
+	ck_assert_int_eq(exchange(&p.c, &p.s), 0);
+	ck_assert_int_gt(p.c.tickets, 0);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(no_sni_uses_default)
+{
+	const struct cred_tls_entry	*e;
+	struct cred_err			 err;
+	struct pair			 p;
+
+	pair_run(&p, server(&eop_roots, 0, &err),
+	    endpoint(&ep_chain, &eop_roots), NULL);
+	ck_assert_msg(p.s.done && p.c.done, "%s / %s", p.s.reason,
+	    p.c.reason);
+	ck_assert_int_eq(exchange(&p.c, &p.s), 0);
+	ck_assert_int_eq(cred_tls_server_entry(p.s.ssl, &e), 1);
+	ck_assert_str_eq(e->snikey, "other");
+	ck_assert_ptr_null(cred_tls_server_sni(p.s.ssl));
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(unknown_sni_fails_both)
+{
+	struct cred_err	 err;
+	struct pair	 p;
+
+	pair_run(&p, server(&eop_roots, 1, &err),
+	    endpoint(&ep_chain, &eop_roots), "nosuchkey");
+	ck_assert(p.s.failed);
+	ck_assert(p.c.failed);
+	ck_assert_ptr_nonnull(strstr(p.s.reason, "unknown SNI \"nosuchkey\""));
+	ck_assert_ptr_nonnull(strstr(p.c.reason, "unrecognized name"));
+	ck_assert_int_eq(cred_tls_server_entry(p.s.ssl, NULL), -1);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(bad_sni_fails)
+{
+	struct cred_err	 err;
+	struct pair	 p;
+	int		 fds[2];
+
+	/* The wire value must already be a lower-case snikey. */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	p.sctx = server(&eop_roots, 1, &err);
+	p.cctx = endpoint(&ep_chain, &eop_roots);
+	side_init(&p.s, p.sctx, fds[0], 1);
+	side_init(&p.c, p.cctx, fds[1], 0);
+	ck_assert_int_eq(cred_tls_set_sni(p.c.ssl, "ABC123", &err), -1);
+	SSL_set_tlsext_host_name(p.c.ssl, "ABC123");
+	handshake(&p.c, &p.s);
+	ck_assert(p.s.failed && p.c.failed);
+	ck_assert_ptr_nonnull(strstr(p.s.reason, "not a valid SNI key"));
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(no_default_fails)
+{
+	struct cred_tls_entry	 e = { "abc123", 0, NULL, NULL, NULL };
+	struct cred_err		 err;
+	struct pair		 p;
+
+	e.chain = &ctrl_chain;
+	pair_run(&p, cred_tls_server_ctx(k_xc, &e, 1, &err),
+	    endpoint(&ep_chain, &eop_roots), NULL);
+	ck_assert(p.s.failed && p.c.failed);
+	ck_assert_ptr_nonnull(strstr(p.s.reason, "no SNI and no default"));
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(client_cert_required_with_roots)
+{
+	struct cred_err	 err;
+	struct pair	 p;
+
+	pair_run(&p, server(&eop_roots, 0, &err),
+	    endpoint(NULL, &eop_roots), "abc123");
+	/* TLS 1.3: the client finishes first and hears of it on reading. */
+	ck_assert(p.s.failed);
+	ck_assert_msg(strstr(p.s.reason, "certificate") != NULL, "%s",
+	    p.s.reason);
+	ck_assert_int_eq(exchange(&p.c, &p.s), -1);
+	ck_assert_ptr_nonnull(strstr(p.c.reason, "certificate required"));
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(client_cert_optional_without_roots)
+{
+	struct cred_err	 err;
+	struct pair	 p;
+
+	/* Entry "other" has no trusted roots: no certificate is accepted. */
+	pair_run(&p, server(&eop_roots, 0, &err),
+	    endpoint(NULL, &eop_roots), "other");
+	ck_assert_msg(p.s.done && p.c.done, "%s / %s", p.s.reason,
+	    p.c.reason);
+	ck_assert_int_eq(exchange(&p.c, &p.s), 0);
+	ck_assert_ptr_null(cred_tls_peer_chain(p.s.ssl));
+	pair_free(&p);
+
+	/* When one is sent it is still checked for form and links. */
+	pair_run(&p, server(&eop_roots, 0, &err),
+	    endpoint(&ep_chain, &eop_roots), "other");
+	ck_assert(p.s.done && p.c.done);
+	ck_assert_int_eq(exchange(&p.c, &p.s), 0);
+	ck_assert_ptr_nonnull(cred_tls_peer_chain(p.s.ssl));
+	ck_assert_int_eq(cred_tls_peer_chain(p.s.ssl)->top_unchecked, 1);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(wrong_root_fails)
+{
+	struct cred_err	 err;
+	struct pair	 p;
+
+	/* The endpoint trusts another operator: it refuses the controller. */
+	pair_run(&p, server(&eop_roots, 0, &err),
+	    endpoint(&ep_chain, &wrong_roots), "abc123");
+	ck_assert(p.c.failed);
+	ck_assert_msg(strstr(p.c.reason, "untrusted root") != NULL, "%s",
+	    p.c.reason);
+	ck_assert(p.s.failed);
+	ck_assert_ptr_nonnull(strstr(p.s.reason, "alert"));
+	pair_free(&p);
+
+	/* The entry trusts another operator: it refuses the endpoint. */
+	pair_run(&p, server(&wrong_roots, 0, &err),
+	    endpoint(&ep_chain, &eop_roots), "abc123");
+	ck_assert(p.s.failed);
+	ck_assert_msg(strstr(p.s.reason, "endpoint chain rejected") != NULL &&
+	    strstr(p.s.reason, "untrusted root") != NULL, "%s", p.s.reason);
+	ck_assert_int_eq(exchange(&p.c, &p.s), -1);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(agent_links)
+{
+	struct cred_tls_client	 cl;
+	struct cred_err		 err;
+	struct cred_certs	 two = { 0 };
+	struct pair		 p;
+	const struct cred_chain	*pc;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.key = k_ep;
+	cl.chain = &agent_ep;
+	cl.mode = CRED_MODE_AGENT;
+	pair_run(&p, cred_tls_plain_server_ctx(k_xc, &agent_xc, NULL,
+	    CRED_MODE_AGENT, 1, &err), cred_tls_client_ctx(&cl, &err), NULL);
+	ck_assert_msg(p.s.done && p.c.done, "%s / %s", p.s.reason,
+	    p.c.reason);
+	ck_assert_int_eq(exchange(&p.c, &p.s), 0);
+	pc = cred_tls_peer_chain(p.c.ssl);
+	ck_assert_ptr_nonnull(pc);
+	ck_assert_int_eq(pc->cert[0].info.type, CRED_AGENT);
+	pair_free(&p);
+
+	/* Agent links carry exactly one certificate. */
+	ct_certs(&two, "certs/agent_ep_ep.cert", "certs/subcmd_eop_ep.cert",
+	    (char *)NULL);
+	cl.chain = &two;
+	ck_assert_ptr_null(cred_tls_client_ctx(&cl, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "exactly one"));
+	cred_certs_free(&two);
+
+	/* A server that sends a non-agent chain is refused by the client. */
+	cl.chain = &agent_ep;
+	pair_run(&p, cred_tls_plain_server_ctx(k_xc, &ctrl_chain, NULL,
+	    CRED_MODE_AGENT, 1, &err), cred_tls_client_ctx(&cl, &err), NULL);
+	ck_assert(p.c.failed);
+	ck_assert_ptr_nonnull(strstr(p.c.reason, "agent chain rejected"));
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(tls13_only)
+{
+	struct cred_err	 err;
+	struct pair	 p;
+	SSL_CTX		*old = SSL_CTX_new(TLS_method());
+
+	SSL_CTX_set_max_proto_version(old, TLS1_2_VERSION);
+	SSL_CTX_set_verify(old, SSL_VERIFY_NONE, NULL);
+	pair_run(&p, server(NULL, 1, &err), old, NULL);
+	ck_assert(p.s.failed && p.c.failed);
+	ck_assert_msg(strstr(p.s.reason, "protocol") != NULL, "%s",
+	    p.s.reason);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(server_config_errors)
+{
+	struct cred_tls_entry	 e[2];
+	struct cred_err		 err;
+	struct cred_certs	 wrong = { 0 };
+
+	memset(e, 0, sizeof(e));
+	e[0].snikey = "Upper";
+	e[0].chain = &ctrl_chain;
+	ck_assert_ptr_null(cred_tls_server_ctx(k_xc, e, 1, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "is not 1..63 of [a-z0-9]"));
+	e[0].snikey = "a";
+	e[0].is_default = e[1].is_default = 1;
+	e[1].chain = &ctrl_chain;
+	ck_assert_ptr_null(cred_tls_server_ctx(k_xc, e, 2, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "more than one default"));
+	e[1].is_default = 0;
+	e[1].snikey = "a";
+	ck_assert_ptr_null(cred_tls_server_ctx(k_xc, e, 2, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "used by two"));
+	/* The leaf must be the controller key's certificate. */
+	ct_certs(&wrong, "certs/exppriv_eop_exper.cert",
+	    "certs/pubcmd_exper_xc.cert", (char *)NULL);
+	e[0].chain = &wrong;
+	ck_assert_ptr_null(cred_tls_server_ctx(k_xc, e, 1, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "exppriv_eop_exper.cert does "
+	    "not belong to the controller key"));
+	cred_certs_free(&wrong);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite	*s = suite_create("cred_tls");
+	TCase	*tc = tcase_create("tls");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, sni_selects_entry);
+	tcase_add_test(tc, ticket_detector_works);
+	tcase_add_test(tc, no_sni_uses_default);
+	tcase_add_test(tc, unknown_sni_fails_both);
+	tcase_add_test(tc, bad_sni_fails);
+	tcase_add_test(tc, no_default_fails);
+	tcase_add_test(tc, client_cert_required_with_roots);
+	tcase_add_test(tc, client_cert_optional_without_roots);
+	tcase_add_test(tc, wrong_root_fails);
+	tcase_add_test(tc, agent_links);
+	tcase_add_test(tc, tls13_only);
+	tcase_add_test(tc, server_config_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return ct_run(suite());
+}
