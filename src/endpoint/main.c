@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@ struct creds {
 };
 
 static void	 usage(FILE *, int) __attribute__((noreturn));
+static void	 usage_error(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
 static char	*default_conf(void);
 static int	 load_conf(struct ep_conf *, const char *path, int must_exist);
 static void	 conf_diag(void *, enum ep_diag_level, unsigned, const char *);
@@ -82,14 +85,14 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			if (!pl_snikey_valid(optarg, strlen(optarg)))
-				fatalx("-k %s: an SNI key is 1 to 63 of [a-z0-9]",
-				    optarg);
+				usage_error("-k %s: an SNI key is 1 to 63 of "
+				    "[a-z0-9]", optarg);
 			snikey = optarg;
 			break;
 		case 'r':
 			if (pl_val_u64(optarg, strlen(optarg), &repeat, why,
 			    sizeof(why)) == -1)
-				fatalx("-r: %s", why);
+				usage_error("-r: %s", why);
 			break;
 		case 'q':
 			level--;
@@ -117,7 +120,7 @@ main(int argc, char *argv[])
 	log_set_level(level);
 
 	if (pl_addr_split(argv[0], EP_PORT_DEFAULT, &hp, why, sizeof(why)) == -1)
-		fatalx("controller address %s", why);
+		usage_error("controller address %s", why);
 	target.host = hp.host;
 	target.port = hp.port;
 	target.display = pl_addr_fmt(&hp, hpbuf, sizeof(hpbuf));
@@ -189,6 +192,19 @@ usage(FILE *f, int status)
 "Exit status: 0 when every experiment ended normally, 1 otherwise, 2 on a\n"
 "usage error.\n", EP_PORT_DEFAULT, DEFAULT_CONF);
 	exit(status);
+}
+
+static void
+usage_error(const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+	exit(2);
 }
 
 static char *
