@@ -60,6 +60,8 @@ static int		 deliver(struct pl_mlet *, struct pl_mlet_msg *, const char *,
 			    struct pl_mlet_msg **);
 static int		 wait_match(struct pl_mlet *, const struct pl_mlet_match *, int,
 			    const char *, struct pl_mlet_msg **);
+static int		 wait_for(struct pl_mlet *, int, int, int, int, int,
+			    struct pl_mlet_msg **);
 
 const char *
 pl_mlet_status_str(int status)
@@ -861,8 +863,7 @@ matches(const struct pl_mlet_msg *pm, const struct pl_mlet_match *mt)
 			break;
 		case PL_NSTAT:
 			sktid = msg->u.nstat.sktid;
-			code = msg->u.nstat.has_raddr ? PL_NSTAT_ESTABLISHED :
-			    msg->u.nstat.code;
+			code = msg->u.nstat.code;	/* ESTABLISHED for 17/29 */
 			break;
 		case PL_NDATA:
 			sktid = msg->u.ndata.sktid;
@@ -946,50 +947,49 @@ pl_mlet_next(struct pl_mlet *m, int timeout_ms, struct pl_mlet_msg **out)
 	return wait_match(m, NULL, timeout_ms, "waiting for a message", out);
 }
 
+/* A wait for one kind of notification, named that way in errors. */
+static int
+wait_for(struct pl_mlet *m, int type, int sktid, int tag, int code,
+    int timeout_ms, struct pl_mlet_msg **out)
+{
+	struct pl_mlet_match	 mt;
+	char			 op[80], tb[8];
+	size_t			 n;
+
+	mt.type = type;
+	mt.sktid = sktid;
+	mt.tag = tag;
+	mt.code = code;
+	n = (size_t)snprintf(op, sizeof(op), "waiting for %s",
+	    mlet_type_str((uint8_t)type, tb));
+	if (tag != PL_MLET_ANY)
+		n += (size_t)snprintf(op + n, sizeof(op) - n, " %d", tag);
+	if (code != PL_MLET_ANY)
+		n += (size_t)snprintf(op + n, sizeof(op) - n, " code %d", code);
+	if (sktid != PL_MLET_ANY)
+		snprintf(op + n, sizeof(op) - n, " on socket %d", sktid);
+	return wait_match(m, &mt, timeout_ms, op, out);
+}
+
 int
 pl_mlet_wait_ntag(struct pl_mlet *m, uint16_t tag, int timeout_ms,
     struct pl_mlet_msg **out)
 {
-	struct pl_mlet_match	 mt;
-	char			 op[48];
-
-	pl_mlet_match_any(&mt);
-	mt.type = PL_NTAG;
-	mt.tag = tag;
-	snprintf(op, sizeof(op), "waiting for ntag %u", tag);
-	return wait_match(m, &mt, timeout_ms, op, out);
+	return wait_for(m, PL_NTAG, PL_MLET_ANY, tag, PL_MLET_ANY, timeout_ms, out);
 }
 
 int
 pl_mlet_wait_ndata(struct pl_mlet *m, uint8_t sktid, int timeout_ms,
     struct pl_mlet_msg **out)
 {
-	struct pl_mlet_match	 mt;
-	char			 op[48];
-
-	pl_mlet_match_any(&mt);
-	mt.type = PL_NDATA;
-	mt.sktid = sktid;
-	snprintf(op, sizeof(op), "waiting for ndata on socket %u", sktid);
-	return wait_match(m, &mt, timeout_ms, op, out);
+	return wait_for(m, PL_NDATA, sktid, PL_MLET_ANY, PL_MLET_ANY, timeout_ms, out);
 }
 
 int
 pl_mlet_wait_nstat(struct pl_mlet *m, uint8_t sktid, int code, int timeout_ms,
     struct pl_mlet_msg **out)
 {
-	struct pl_mlet_match	 mt;
-	char			 op[64];
-
-	pl_mlet_match_any(&mt);
-	mt.type = PL_NSTAT;
-	mt.sktid = sktid;
-	mt.code = code;
-	if (code == PL_MLET_ANY)
-		snprintf(op, sizeof(op), "waiting for nstat on socket %u", sktid);
-	else
-		snprintf(op, sizeof(op), "waiting for nstat %d on socket %u", code, sktid);
-	return wait_match(m, &mt, timeout_ms, op, out);
+	return wait_for(m, PL_NSTAT, sktid, PL_MLET_ANY, code, timeout_ms, out);
 }
 
 struct pl_mlet_msg *
