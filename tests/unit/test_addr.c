@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf/addr.h"
+#include "credtest.h"
 
 /* want == NULL: must fail with reason err. */
 static const struct {
@@ -214,8 +215,6 @@ main(void)
 {
 	Suite	*s = suite_create("addr");
 	TCase	*tc = tcase_create("addr");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_loop_test(tc, test_split_table, 0,
 	    (int)(sizeof(split_cases) / sizeof(split_cases[0])));
@@ -225,9 +224,5 @@ main(void)
 	tcase_add_test(tc, test_resolve_numeric);
 	tcase_add_test(tc, test_resolve_failure);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return ct_run(s);
 }

@@ -9,32 +9,17 @@
 #include <string.h>
 
 #include "conf/xpcli.h"
+#include "conftest.h"
+#include "credtest.h"
 
-#define MAXARGS	16
-
-/* Parse a NULL-terminated list of arguments (argv[0] is added). */
-static int
-parse(struct xpmgr_cli *cli, char *err, size_t errlen, const char *const *args)
-{
-	static char	*argv[MAXARGS + 1];
-	int		 argc = 0;
-
-	argv[argc++] = (char *)"pktxpmgr";
-	while (*args != NULL && argc < MAXARGS)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	err[0] = '\0';
-	return xpmgr_cli_parse(argc, argv, cli, err, errlen);
-}
-
-#define ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+#define ARGS	CT_ARGS
 
 START_TEST(test_minimal)
 {
 	struct xpmgr_cli	 cli;
 	char			 err[256];
 
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("./mlet")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("./mlet")), 0);
 	ck_assert_str_eq(cli.mlet, "./mlet");
 	ck_assert_int_eq(cli.nmlet_args, 0);
 	ck_assert_ptr_null(cli.conf_path);
@@ -53,7 +38,7 @@ START_TEST(test_all_options)
 	struct xpmgr_cli	 cli;
 	char			 err[256];
 
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-c", "x.conf", "-a",
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-c", "x.conf", "-a",
 	    "127.0.0.1:9", "-p", "ctrl.example:20556", "-n", "5", "-i", "ep*7", "-s",
 	    "-t", "m", "a", "b")), 0);
 	ck_assert_str_eq(cli.conf_path, "x.conf");
@@ -77,18 +62,18 @@ START_TEST(test_grouped_and_attached)
 	char			 err[256];
 
 	/* Flags group; an option with an argument ends the group. */
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-stcmy.conf", "m")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-stcmy.conf", "m")), 0);
 	ck_assert_int_eq(cli.singleton, 1);
 	ck_assert_int_eq(cli.check, 1);
 	ck_assert_str_eq(cli.conf_path, "my.conf");
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-sn", "3", "m")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-sn", "3", "m")), 0);
 	ck_assert_uint_eq(cli.attempts, 3);
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-vvvq", "-v", "m")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-vvvq", "-v", "m")), 0);
 	ck_assert_int_eq(cli.verbosity, 3);
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-qq", "m")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-qq", "m")), 0);
 	ck_assert_int_eq(cli.verbosity, -2);
 	/* The last of a repeated option wins, as with getopt. */
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-c", "a", "-c", "b", "m")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-c", "a", "-c", "b", "m")), 0);
 	ck_assert_str_eq(cli.conf_path, "b");
 }
 END_TEST
@@ -98,7 +83,7 @@ START_TEST(test_long_options)
 	struct xpmgr_cli	 cli;
 	char			 err[256];
 
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("--config=c.conf", "--addr",
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("--config=c.conf", "--addr",
 	    "[::1]:20556", "--publish-addr=h", "--attempts", "2", "--hostid=x",
 	    "--singleton", "--check", "--verbose", "--quiet", "--quiet", "m")), 0);
 	ck_assert_str_eq(cli.conf_path, "c.conf");
@@ -117,7 +102,7 @@ START_TEST(test_stop_at_mlet)
 	struct xpmgr_cli	 cli;
 	char			 err[256];
 
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-s", "m", "-a", "x", "-n",
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-s", "m", "-a", "x", "-n",
 	    "0", "--help")), 0);
 	ck_assert_ptr_null(cli.addr);
 	ck_assert_int_eq(cli.help, 0);
@@ -125,14 +110,14 @@ START_TEST(test_stop_at_mlet)
 	ck_assert_str_eq(cli.mlet_args[0], "-a");
 	ck_assert_str_eq(cli.mlet_args[4], "--help");
 	/* "--" still works, and lets MLET start with '-'. */
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-s", "--", "-m", "-x")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-s", "--", "-m", "-x")), 0);
 	ck_assert_str_eq(cli.mlet, "-m");
 	ck_assert_int_eq(cli.nmlet_args, 1);
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("m", "--", "x")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("m", "--", "x")), 0);
 	ck_assert_int_eq(cli.nmlet_args, 2);
 	ck_assert_str_eq(cli.mlet_args[0], "--");
 	/* A lone "-" is an operand. */
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-")), 0);
 	ck_assert_str_eq(cli.mlet, "-");
 }
 END_TEST
@@ -142,14 +127,14 @@ START_TEST(test_help_version)
 	struct xpmgr_cli	 cli;
 	char			 err[256];
 
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-h")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-h")), 0);
 	ck_assert_int_eq(cli.help, 1);
 	ck_assert_ptr_null(cli.mlet);
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("--help")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("--help")), 0);
 	ck_assert_int_eq(cli.help, 1);
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("--version")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("--version")), 0);
 	ck_assert_int_eq(cli.version, 1);
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-c", "x", "--version")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-c", "x", "--version")), 0);
 	ck_assert_int_eq(cli.version, 1);
 }
 END_TEST
@@ -199,7 +184,7 @@ START_TEST(test_bad_table)
 	struct xpmgr_cli	 cli;
 	char			 err[256];
 
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), bad_cases[_i].args), -1);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), bad_cases[_i].args), -1);
 	ck_assert_str_eq(err, bad_cases[_i].err);
 }
 END_TEST
@@ -209,11 +194,11 @@ START_TEST(test_attempts_max)
 	struct xpmgr_cli	 cli;
 	char			 err[256];
 
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-n", "18446744073709551615",
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-n", "18446744073709551615",
 	    "m")), 0);
 	ck_assert_uint_eq(cli.attempts, UINT64_MAX);
 	ck_assert_int_eq(cli.has_attempts, 1);
-	ck_assert_int_eq(parse(&cli, err, sizeof(err), ARGS("-n1", "m")), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-n1", "m")), 0);
 	ck_assert_uint_eq(cli.attempts, 1);
 }
 END_TEST
@@ -297,8 +282,6 @@ main(void)
 {
 	Suite	*s = suite_create("cli");
 	TCase	*tc = tcase_create("cli");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, test_minimal);
 	tcase_add_test(tc, test_all_options);
@@ -313,9 +296,5 @@ main(void)
 	tcase_add_test(tc, test_help_lines);
 	tcase_add_test(tc, test_man_in_sync);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return ct_run(s);
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "conf/xpconf.h"
+#include "conftest.h"
+#include "credtest.h"
 
 /* The required lines, valid on their own (publication off). */
 #define REQ	"EnableExpPublication 0\nControllerPrivkeyPath /k/k_xc\n"
@@ -197,12 +199,12 @@ END_TEST
 /* Errors that need the command line. */
 static const struct {
 	const char	*text;
-	const char	*args[4];
+	const char	*args[4];	/* MLET included */
 	const char	*err;
 } bad_cli[] = {
-	{ REQ EXP "EnableProxyMode 1\n", { NULL }, F "4: EnableProxyMode: proxy mode needs "
+	{ REQ EXP "EnableProxyMode 1\n", { "mlet", NULL }, F "4: EnableProxyMode: proxy mode needs "
 	    "the proxy's address: give -a PROXY_ADDR[:PORT] (default port 20557)" },
-	{ PUB "ExpExec 1::/a:/k::\n", { "-p", "fe80::1%lo", NULL }, "-p: \"fe80::1%lo\": a "
+	{ PUB "ExpExec 1::/a:/k::\n", { "-p", "fe80::1%lo", "mlet", NULL }, "-p: \"fe80::1%lo\": a "
 	    "zone index ('%') cannot appear in a published descriptor" },
 };
 
@@ -210,15 +212,9 @@ START_TEST(test_bad_cli)
 {
 	struct xpmgr_conf	 c;
 	struct xpmgr_cli	 cli;
-	char			 err[XPMGR_ERRLEN], *argv[8];
-	int			 argc = 0, i;
+	char			 err[XPMGR_ERRLEN];
 
-	argv[argc++] = (char *)"pktxpmgr";
-	for (i = 0; bad_cli[_i].args[i] != NULL; i++)
-		argv[argc++] = (char *)bad_cli[_i].args[i];
-	argv[argc++] = (char *)"mlet";
-	argv[argc] = NULL;
-	ck_assert_int_eq(xpmgr_cli_parse(argc, argv, &cli, err, sizeof(err)), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), bad_cli[_i].args), 0);
 	ck_assert_int_eq(xpmgr_conf_parse(&c, "xpmgr.conf", bad_cli[_i].text,
 	    strlen(bad_cli[_i].text), err, sizeof(err)), 0);
 	ck_assert_int_eq(xpmgr_conf_apply_cli(&c, &cli, err, sizeof(err)), -1);
@@ -232,16 +228,10 @@ main(void)
 {
 	Suite	*s = suite_create("conf_bad");
 	TCase	*tc = tcase_create("bad");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_bad_nul);
 	tcase_add_loop_test(tc, test_bad_cli, 0, (int)(sizeof(bad_cli) / sizeof(bad_cli[0])));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return ct_run(s);
 }

@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <check.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,28 +16,22 @@
 #include "conf/file.h"
 #include "conf/kv.h"
 #include "conf/xpconf.h"
+#include "conftest.h"
+#include "credtest.h"
 
-static char	 tmp[512];	/* a fresh folder per test */
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
+static char	*tmp;		/* a fresh folder per test */
 
 static void
 setup(void)
 {
-	const char	*t = getenv("TMPDIR");
-
-	snprintf(tmp, sizeof(tmp), "%s/pltest_conf.XXXXXX", t != NULL ? t : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(tmp));
+	tmp = ct_tmpdir();
 }
 
 static void
 teardown(void)
 {
-	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	ct_rmtree(tmp);
+	free(tmp);
 }
 
 /* Create tmp/rel with the given text (NULL: an empty file); "rel/" makes a folder. */
@@ -70,19 +63,12 @@ load(struct xpmgr_conf *c, const char *home, char *err, size_t errlen,
     const char *const *args)
 {
 	struct xpmgr_cli	 cli;
-	char			*argv[16];
-	int			 argc = 0;
 
-	argv[argc++] = (char *)"pktxpmgr";
-	while (*args != NULL)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	ck_assert_int_eq(xpmgr_cli_parse(argc, argv, &cli, err, errlen), 0);
-	err[0] = '\0';
+	ck_assert_int_eq(conftest_cli(&cli, err, errlen, args), 0);
 	return xpmgr_conf_load(c, &cli, home, err, errlen);
 }
 
-#define ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+#define ARGS	CT_ARGS
 
 START_TEST(test_check_paths)
 {
@@ -445,8 +431,6 @@ main(void)
 {
 	Suite	*s = suite_create("conf_files");
 	TCase	*tc = tcase_create("files");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_check_paths);
@@ -456,9 +440,5 @@ main(void)
 	tcase_add_test(tc, test_templates_name_real_directives);
 	tcase_add_test(tc, test_shipped_examples);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return ct_run(s);
 }

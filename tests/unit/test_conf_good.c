@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "conf/xpconf.h"
+#include "conftest.h"
+#include "credtest.h"
 #include "util/log.h"
 
 #define H	"/home/u/.pktlab"
@@ -49,18 +51,12 @@ static int
 apply(char *err, size_t errlen, const char *const *args)
 {
 	struct xpmgr_cli	 cli;
-	char			*argv[16];
-	int			 argc = 0;
 
-	argv[argc++] = (char *)"pktxpmgr";
-	while (*args != NULL)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	ck_assert_int_eq(xpmgr_cli_parse(argc, argv, &cli, err, errlen), 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, errlen, args), 0);
 	return xpmgr_conf_apply_cli(&conf, &cli, err, errlen);
 }
 
-#define ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+#define ARGS	CT_ARGS
 
 static void
 teardown(void)
@@ -569,8 +565,6 @@ main(void)
 {
 	Suite	*s = suite_create("conf_good");
 	TCase	*tc = tcase_create("good");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_init_conf);
@@ -592,9 +586,5 @@ main(void)
 	tcase_add_test(tc, test_random_snikey_collision);
 	tcase_add_test(tc, test_summary);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return ct_run(s);
 }

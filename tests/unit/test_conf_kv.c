@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf/kv.h"
+#include "credtest.h"
 
 /* Lex all of text into "key=value@line|" items, or "ERR@line:why|". */
 static void
@@ -241,8 +242,6 @@ main(void)
 {
 	Suite	*s = suite_create("conf_kv");
 	TCase	*tc = tcase_create("kv");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_loop_test(tc, test_lex_table, 0,
 	    (int)(sizeof(lex_cases) / sizeof(lex_cases[0])));
@@ -255,9 +254,5 @@ main(void)
 	tcase_add_test(tc, test_val_list);
 	tcase_add_test(tc, test_val_quote);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return ct_run(s);
 }
