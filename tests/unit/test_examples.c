@@ -55,6 +55,8 @@ static void	 run_spawn(struct run *, const char *, const char *const *,
 static void	 run_mlet(struct run *, const char *, const char *const *, const char *,
 		    int);
 static void	 run_free(struct run *);
+static void	 scripted(struct run *, const char *, const char *const *, const char *,
+		    int);
 static void	 check_lines(const char *, const char *, const char *);
 static void	 check_exit(const struct run *, int);
 static void	 check_peer(const struct run *);
@@ -411,19 +413,29 @@ END_TEST
 			"'127.0.0.1/' using pktxpmgr\n> Sending nopen msg\n" \
 			">> Resolved IPv4 address: 127.0.0.1\n"
 
+/* Run name with args and EPADDR=127.0.0.1 against a script; check that
+ * the script held and the exit status. */
+static void
+scripted(struct run *r, const char *name, const char *const *args,
+    const char *script, int code)
+{
+	char	 why[256];
+
+	run_init(r);
+	ck_assert_msg(peer_script(r->peer, script, why, sizeof(why)) == 0, "%s", why);
+	run_mlet(r, name, args, EPADDR_LOOP, 0);
+	check_peer(r);
+	check_exit(r, code);
+}
+
 /* test_http_get 127.0.0.1 / against a script; check the exit and stderr. */
 static void
 http_case(const char *script, int code, const char *err)
 {
 	static const char *const	 args[] = { LOOP, "/", NULL };
 	struct run			 r;
-	char				 why[256];
 
-	run_init(&r);
-	ck_assert_msg(peer_script(r.peer, script, why, sizeof(why)) == 0, "%s", why);
-	run_mlet(&r, "test_http_get", args, EPADDR_LOOP, 0);
-	check_peer(&r);
-	check_exit(&r, code);
+	scripted(&r, "test_http_get", args, script, code);
 	check_lines("stderr", r.proc.err, err);
 	run_free(&r);
 }
@@ -522,13 +534,8 @@ dns_case(const char *script, int code, const char *err)
 {
 	static const char *const	 args[] = { "example.org", LOOP, NULL };
 	struct run			 r;
-	char				 why[256];
 
-	run_init(&r);
-	ck_assert_msg(peer_script(r.peer, script, why, sizeof(why)) == 0, "%s", why);
-	run_mlet(&r, "test_dns", args, EPADDR_LOOP, 0);
-	check_peer(&r);
-	check_exit(&r, code);
+	scripted(&r, "test_dns", args, script, code);
 	check_lines("stderr", r.proc.err, err);
 	run_free(&r);
 }
@@ -555,30 +562,22 @@ START_TEST(test_dns_answers)
 	    "7f0000010035be150100000100000000000002"
 	    "6e78076578616d706c650000010001\n";
 	struct run		 r;
-	char			 why[256], script[1024];
+	char			 script[1024];
 
-	run_init(&r);
 	snprintf(script, sizeof(script), "%sep->mlet 40000000\n%sep->mlet 40000000\n"
 	    "ep->mlet 6200002d01041117979cfe3e422e637f0000010035"
 	    "be1581830001000000000000026e78076578616d706c650000010001\n"
 	    "mlet->ep 2b00000101\nep->mlet 40000000\nmlet EOF\n", DNS_NOPEN, nsend);
-	ck_assert_msg(peer_script(r.peer, script, why, sizeof(why)) == 0, "%s", why);
-	run_mlet(&r, "test_dns", args, EPADDR_LOOP, 0);
-	check_peer(&r);
-	check_exit(&r, 0);
+	scripted(&r, "test_dns", args, script, 0);
 	ck_assert_str_eq(r.proc.out, "nx.example does not exist (via 127.0.0.1)\n");
 	run_free(&r);
 
 	/* An answer whose name points at itself. */
-	run_init(&r);
 	snprintf(script, sizeof(script), "%sep->mlet 40000000\n%sep->mlet 40000000\n"
 	    "ep->mlet 6200002d01041117979cfe3e422e637f0000010035"
 	    "be1581800000000100000000" "c00c" "0001000100000000000401020304\n"
 	    "mlet->ep 2b00000101\nep->mlet 40000000\nmlet EOF\n", DNS_NOPEN, nsend);
-	ck_assert_msg(peer_script(r.peer, script, why, sizeof(why)) == 0, "%s", why);
-	run_mlet(&r, "test_dns", args, EPADDR_LOOP, 0);
-	check_peer(&r);
-	check_exit(&r, 0);
+	scripted(&r, "test_dns", args, script, 0);
 	ck_assert_str_eq(r.proc.out, "");
 	ck_assert_ptr_nonnull(strstr(r.proc.err, "Malformed DNS packet ("));
 	ck_assert_ptr_nonnull(strstr(r.proc.err, "dns.h:"));
@@ -590,16 +589,10 @@ START_TEST(test_icmp_suspd)
 {
 	static const char *const	 args[] = { LOOP, NULL };
 	struct run			 r;
-	char				 why[256];
 
-	run_init(&r);
-	ck_assert_msg(peer_script(r.peer, "mlet->ep type 2a\nep->mlet 40000000\n"
+	scripted(&r, "test_icmp_echo", args, "mlet->ep type 2a\nep->mlet 40000000\n"
 	    "mlet->ep type 2d\nep->mlet 40000000\nmlet->ep type 2c\nep->mlet 40000000\n"
-	    "ep->mlet 6000000b0104d217979cfe3d85cd15\nep->mlet 68000000\nmlet EOF\n",
-	    why, sizeof(why)) == 0, "%s", why);
-	run_mlet(&r, "test_icmp_echo", args, EPADDR_LOOP, 0);
-	check_peer(&r);
-	check_exit(&r, 0);
+	    "ep->mlet 6000000b0104d217979cfe3d85cd15\nep->mlet 68000000\nmlet EOF\n", 0);
 	ck_assert_ptr_nonnull(strstr(r.proc.err, ">> result msg id: 0\n"
 	    "experiment suspended\n> Terminating\n"));
 	ck_assert_str_eq(r.proc.out, "");
