@@ -467,7 +467,7 @@ inner_octets(const uint8_t *p, size_t len, const uint8_t **out, size_t *outlen)
 	return 0;
 }
 
-/* Which extensions each type needs, and KeyUsage / BasicConstraints per type. */
+/* The extensions each type needs; KeyUsage and BasicConstraints by type. */
 static int
 check_type_rules(struct cred_cert *c, const int *seen, struct cred_err *err)
 {
@@ -493,24 +493,25 @@ check_type_rules(struct cred_cert *c, const int *seen, struct cred_err *err)
 		if (c->key_usage != X509v3_KU_KEY_CERT_SIGN &&
 		    c->key_usage != (X509v3_KU_KEY_CERT_SIGN |
 		    X509v3_KU_CRL_SIGN))
-			return cred_seterr(err, "%s: KeyUsage of a %s "
+			return cred_seterr(err, "%s: KeyUsage of %s %s "
 			    "certificate must be keyCertSign (with optional "
-			    "cRLSign) only", c->label, t);
+			    "cRLSign) only", c->label, cred_an(t), t);
 		if (!c->ca)
-			return cred_seterr(err, "%s: BasicConstraints of a %s "
-			    "certificate must say CA:TRUE", c->label, t);
+			return cred_seterr(err, "%s: BasicConstraints of %s %s "
+			    "certificate must say CA:TRUE", c->label,
+			    cred_an(t), t);
 	} else {
 		if (c->key_usage != X509v3_KU_DIGITAL_SIGNATURE)
-			return cred_seterr(err, "%s: KeyUsage of a %s "
+			return cred_seterr(err, "%s: KeyUsage of %s %s "
 			    "certificate must be digitalSignature only",
-			    c->label, t);
+			    c->label, cred_an(t), t);
 		if (c->ca || c->pathlen >= 0)
-			return cred_seterr(err, "%s: BasicConstraints of a %s "
+			return cred_seterr(err, "%s: BasicConstraints of %s %s "
 			    "certificate must say CA:FALSE without pathLen",
-			    c->label, t);
+			    c->label, cred_an(t), t);
 		if (seen[EXT_LIMIT])
-			return cred_seterr(err, "%s: a %s certificate must not "
-			    "carry 1.2.3.3 limits", c->label, t);
+			return cred_seterr(err, "%s: %s %s certificate must not "
+			    "carry 1.2.3.3 limits", c->label, cred_an(t), t);
 	}
 	return 0;
 }

@@ -132,13 +132,14 @@ cred_chain_verify(const struct cred_certs *in, const struct cred_keys *roots,
 	w.now = now;
 	w.best_root = -1;
 	if (in->n < w.m->min) {
-		cred_seterr(err, "%zu certificate%s: a %s chain needs at least "
-		    "%zu", in->n, in->n == 1 ? "" : "s", w.m->name, w.m->min);
+		cred_seterr(err, "%zu certificate%s: %s %s chain needs at "
+		    "least %zu", in->n, in->n == 1 ? "" : "s",
+		    cred_an(w.m->name), w.m->name, w.m->min);
 		return CRED_NOT_ENOUGH_CERT;
 	}
 	if (in->n > w.m->max) {
-		cred_seterr(err, "%zu certificates: a %s chain has at most %zu",
-		    in->n, w.m->name, w.m->max);
+		cred_seterr(err, "%zu certificates: %s %s chain has at most "
+		    "%zu", in->n, cred_an(w.m->name), w.m->name, w.m->max);
 		return CRED_TOO_MANY_CERT;
 	}
 
@@ -162,8 +163,10 @@ cred_chain_verify(const struct cred_certs *in, const struct cred_keys *roots,
 	ph = &w.m->ph[0];
 	if (cur->info.type != ph->type) {
 		fail(&w, CRED_UNEXPECTED_CERT, "%s: the leaf must be first: "
-		    "this is a %s certificate, the leaf of a %s chain is %s",
-		    cur->label, cred_type_name(cur->info.type), w.m->name,
+		    "this is %s %s certificate, the leaf of %s %s chain is "
+		    "%s %s", cur->label, cred_an(cred_type_name(cur->info.type)),
+		    cred_type_name(cur->info.type), cred_an(w.m->name),
+		    w.m->name, cred_an(cred_type_name(ph->type)),
 		    cred_type_name(ph->type));
 		goto finish;
 	}
@@ -197,10 +200,11 @@ cred_chain_verify(const struct cred_certs *in, const struct cred_keys *roots,
 		    w.dec[cand].info.type != w.m->ph[np].type)
 			np++;
 		if (np == w.m->nph) {
-			fail(&w, CRED_END_OF_PHASES, "%s: a %s certificate "
-			    "cannot sign %s in a %s chain", w.dec[cand].label,
+			fail(&w, CRED_END_OF_PHASES, "%s: %s %s certificate "
+			    "cannot sign %s in %s %s chain", w.dec[cand].label,
+			    cred_an(cred_type_name(w.dec[cand].info.type)),
 			    cred_type_name(w.dec[cand].info.type), cur->label,
-			    w.m->name);
+			    cred_an(w.m->name), w.m->name);
 			break;
 		}
 		if (link_parent(&w, cand, np) < 0)
@@ -313,25 +317,28 @@ link_parent(struct walk *w, size_t cand, size_t np)
 	char			 d[32];
 
 	if (c->info.type != ph->type) {
-		fail(w, CRED_UNEXPECTED_CERT, "%s: a %s certificate where a %s "
-		    "chain needs %s (above %s)", c->label,
-		    cred_type_name(c->info.type), w->m->name,
-		    cred_type_name(ph->type), child->label);
+		fail(w, CRED_UNEXPECTED_CERT, "%s: %s %s certificate where "
+		    "%s %s chain needs %s (above %s)", c->label,
+		    cred_an(cred_type_name(c->info.type)),
+		    cred_type_name(c->info.type), cred_an(w->m->name),
+		    w->m->name, cred_type_name(ph->type), child->label);
 		return -1;
 	}
 	if (ph->del != 0 && (c->info.del_type & ph->del) == 0) {
 		fail(w, CRED_BAD_DEL_TYPE, "%s: wrong delegation type: "
-		    "del_type %s, a %s chain needs %s", c->label,
+		    "del_type %s, %s %s chain needs %s", c->label,
 		    cred_del_type_str(c->info.del_type, d, sizeof(d)),
-		    w->m->name, ph->del == CRED_DEL_EXPPRIV ? "exppriv" :
-		    "reppriv");
+		    cred_an(w->m->name), w->m->name,
+		    ph->del == CRED_DEL_EXPPRIV ? "exppriv" : "reppriv");
 		return -1;
 	}
 	if (check_time(w, c) < 0)
 		return -1;
 	if (!cred_type_is_ca(c->info.type)) {
-		fail(w, CRED_UNEXPECTED_CERT, "%s: a %s certificate cannot "
-		    "sign others", c->label, cred_type_name(c->info.type));
+		fail(w, CRED_UNEXPECTED_CERT, "%s: %s %s certificate cannot "
+		    "sign others", c->label,
+		    cred_an(cred_type_name(c->info.type)),
+		    cred_type_name(c->info.type));
 		return -1;
 	}
 	/* pathLen counts the CA certificates below, not the leaf. */

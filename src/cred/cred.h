@@ -40,6 +40,8 @@ int	 cred_seterr(struct cred_err *, const char *, ...)
 /* Same, appending ": <OpenSSL reason>" when OpenSSL queued one. */
 int	 cred_setsslerr(struct cred_err *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* "a" or "an" before a lower-case type or mode name ("an exppriv"). */
+const char *cred_an(const char *);
 /* The last path component, for labels ("certs/x.cert" -> "x.cert"). */
 const char *cred_basename(const char *);
 /* "2038-01-19 03:14:07 UTC" (date only when the time is midnight). */
@@ -96,7 +98,7 @@ EVP_PKEY *cred_pubkey_load(const char *path, struct cred_err *);
 /* A key from a PEM text (private or public), no passphrase. */
 EVP_PKEY *cred_pubkey_from_pem(const char *, size_t, const char *label,
 	    struct cred_err *);
-/* 0 when the key is Ed25519; otherwise -1 with "LABEL: a KIND key, not Ed25519". */
+/* 0 when the key is Ed25519, else -1 with "LABEL: key type X, not Ed25519". */
 int	 cred_key_check(const EVP_PKEY *, const char *label, struct cred_err *);
 /* Raw 32-byte public key and the key id (SHA-256 of it). */
 int	 cred_key_raw(const EVP_PKEY *, uint8_t[CRED_RAWKEY_LEN]);
@@ -106,6 +108,9 @@ void	 cred_keyid_raw(const uint8_t[CRED_RAWKEY_LEN], uint8_t[CRED_KEYID_LEN]);
  * > 0) or a public key; malloc'ed, *len set. */
 char	*cred_key_pem(EVP_PKEY *, int private, const char *pass, size_t passlen,
 	    size_t *len, struct cred_err *);
+
+/* The contents of a memory BIO as a NUL-terminated malloc'ed string. */
+char	*cred_bio_text(BIO *, size_t *len);
 
 /* A list of public keys, e.g. trusted EOp roots. */
 struct cred_keys {
@@ -344,7 +349,8 @@ int	 cred_certs_leaf_first(struct cred_certs *, const EVP_PKEY *,
 
 enum cred_mode {
 	CRED_MODE_CONTROLLER_AUTH_ENDPOINT = 0,	/* subcmd, delpriv(reppriv)* */
-	CRED_MODE_ENDPOINT_AUTH_CONTROLLER = 1,	/* pubcmd, delpriv(exppriv)*, exppriv */
+	CRED_MODE_ENDPOINT_AUTH_CONTROLLER = 1,	/* pubcmd, delpriv(exppriv)*,
+						   exppriv */
 	CRED_MODE_AGENT = 2,			/* agent */
 };
 
@@ -451,6 +457,9 @@ int	 cred_csr_decode(X509_REQ *, const char *label, struct cred_csr *,
 	    struct cred_err *);
 void	 cred_csr_clear(struct cred_csr *);
 X509_REQ *cred_csr_load(const char *path, struct cred_err *);
+/* PEM text (malloc'ed) of a certificate or a request. */
+char	*cred_x509_pem(X509 *, size_t *, struct cred_err *);
+char	*cred_csr_pem(X509_REQ *, size_t *, struct cred_err *);
 
 /* ------------------------------------------------------------------ */
 /* prog.c: monitor programs */

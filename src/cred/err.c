@@ -62,6 +62,12 @@ vseterr(struct cred_err *err, int ssl, const char *fmt, va_list ap)
 }
 
 const char *
+cred_an(const char *word)
+{
+	return word[0] != '\0' && strchr("aeiou", word[0]) != NULL ? "an" : "a";
+}
+
+const char *
 cred_basename(const char *path)
 {
 	const char	*s = strrchr(path, '/');

@@ -24,8 +24,9 @@
 #include "cred/cred.h"
 #include "util/util.h"
 
-static const uint8_t ku_end[] = { 0x03, 0x02, 0x07, 0x80 };	/* digitalSignature */
-static const uint8_t ku_ca[] = { 0x03, 0x02, 0x02, 0x04 };	/* keyCertSign */
+/* KeyUsage: digitalSignature for end types, keyCertSign for CA types. */
+static const uint8_t ku_end[] = { 0x03, 0x02, 0x07, 0x80 };
+static const uint8_t ku_ca[] = { 0x03, 0x02, 0x02, 0x04 };
 
 static size_t	 der_len(uint8_t *, size_t);
 static size_t	 bc_der(uint8_t *, int, int);
@@ -53,8 +54,9 @@ cred_cert_issue(const struct cred_issue *is, EVP_PKEY *subject,
 		return NULL;
 	}
 	if (!ca && (is->pathlen >= 0 || is->limits != NULL)) {
-		cred_seterr(err, "a %s certificate takes neither pathLen nor "
-		    "limits", cred_type_name(is->type));
+		cred_seterr(err, "%s %s certificate takes neither pathLen "
+		    "nor limits", cred_an(cred_type_name(is->type)),
+		    cred_type_name(is->type));
 		return NULL;
 	}
 	if (is->info == NULL || *is->info == '\0') {
@@ -370,6 +372,34 @@ csr_ext(X509_EXTENSION *e, struct cred_csr *c, struct cred_err *err)
 	}
 	return cred_ext_decode(e, c->label, &c->info_text, &c->limits_text,
 	    &c->info, &c->lim, &c->has_limits, err);
+}
+
+char *
+cred_x509_pem(X509 *x, size_t *len, struct cred_err *err)
+{
+	BIO	*bio = BIO_new(BIO_s_mem());
+	char	*text = NULL;
+
+	if (bio != NULL && PEM_write_bio_X509(bio, x))
+		text = cred_bio_text(bio, len);
+	else
+		cred_setsslerr(err, "cannot encode the certificate");
+	BIO_free(bio);
+	return text;
+}
+
+char *
+cred_csr_pem(X509_REQ *req, size_t *len, struct cred_err *err)
+{
+	BIO	*bio = BIO_new(BIO_s_mem());
+	char	*text = NULL;
+
+	if (bio != NULL && PEM_write_bio_X509_REQ(bio, req))
+		text = cred_bio_text(bio, len);
+	else
+		cred_setsslerr(err, "cannot encode the request");
+	BIO_free(bio);
+	return text;
 }
 
 void

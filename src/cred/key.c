@@ -25,7 +25,6 @@ struct pw {
 static int	 pw_cb(char *, int, int, void *);
 static EVP_PKEY	*read_private(const char *, size_t, const char *, size_t);
 static int	 is_encrypted(const char *);
-static char	*bio_text(BIO *, size_t *);
 
 EVP_PKEY *
 cred_key_generate(struct cred_err *err)
@@ -159,8 +158,8 @@ cred_key_check(const EVP_PKEY *k, const char *label, struct cred_err *err)
 	if (EVP_PKEY_get_id(k) == EVP_PKEY_ED25519)
 		return 0;
 	name = EVP_PKEY_get0_type_name(k);
-	return cred_seterr(err, "%s: a %s key, not Ed25519 (PacketLab keys "
-	    "are Ed25519 only)", label, name != NULL ? name : "non-Ed25519");
+	return cred_seterr(err, "%s: key type %s, not Ed25519 (PacketLab "
+	    "keys are Ed25519 only)", label, name != NULL ? name : "unknown");
 }
 
 int
@@ -214,7 +213,7 @@ cred_key_pem(EVP_PKEY *k, int private, const char *pass, size_t passlen,
 		ok = PEM_write_bio_PKCS8PrivateKey(bio, k, NULL, NULL, 0,
 		    NULL, NULL);
 	if (ok)
-		text = bio_text(bio, len);
+		text = cred_bio_text(bio, len);
 	else
 		cred_setsslerr(err, "cannot encode the %s key",
 		    private ? "private" : "public");
@@ -222,8 +221,8 @@ cred_key_pem(EVP_PKEY *k, int private, const char *pass, size_t passlen,
 	return text;
 }
 
-static char *
-bio_text(BIO *bio, size_t *len)
+char *
+cred_bio_text(BIO *bio, size_t *len)
 {
 	char	*p, *text;
 	long	 n;

@@ -293,7 +293,7 @@ cred_limits_clear(struct cred_limits *lim)
 	memset(lim, 0, sizeof(*lim));
 }
 
-/* Syntax and duplicate names; an extension's payload holds at least one pair. */
+/* Syntax and duplicate names; a payload holds at least one pair. */
 static int
 syntax(const char *s, size_t len, enum pl_nvp_kind kind, const char *label,
     const char *ext, struct cred_err *err)
@@ -576,6 +576,7 @@ void
 cred_nvlist_set(struct cred_nvlist *l, const char *name, int optional,
     const char *value)
 {
+	char	*n, *v;
 	size_t	 i;
 	int	 placed = 0;
 
@@ -583,14 +584,17 @@ cred_nvlist_set(struct cred_nvlist *l, const char *name, int optional,
 		name++;
 		optional = 1;
 	}
+	/* Copies first: name or value may point into the list itself. */
+	n = xstrdup(name);
+	v = xstrdup(value);
 	for (i = 0; i < l->n; ) {
-		if (!base_eq(l->v[i].name, name)) {
+		if (!base_eq(l->v[i].name, n)) {
 			i++;
 			continue;
 		}
 		if (!placed) {
 			free(l->v[i].value);
-			l->v[i].value = xstrdup(value);
+			l->v[i].value = xstrdup(v);
 			l->v[i].optional = optional;
 			placed = 1;
 			i++;
@@ -602,8 +606,9 @@ cred_nvlist_set(struct cred_nvlist *l, const char *name, int optional,
 		l->n--;
 	}
 	if (!placed)
-		aux_add(&l->v, &l->n, name, strlen(name), value, strlen(value),
-		    optional);
+		aux_add(&l->v, &l->n, n, strlen(n), v, strlen(v), optional);
+	free(n);
+	free(v);
 }
 
 int
