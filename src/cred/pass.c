@@ -54,7 +54,7 @@ cred_pass_get(const struct cred_pass *src, const char *path, char *buf,
 	prompt = xasprintf("Enter passphrase for private key at %s:", path);
 	r = pass_prompt(prompt, buf, len, err);
 	free(prompt);
-	return r;
+	return r == -2 ? no_source(path, err) : r;
 }
 
 int
@@ -71,6 +71,10 @@ cred_pass_get_new(const struct cred_pass *src, const char *path, char *buf,
 	    "(empty for none):", path);
 	r = pass_prompt(prompt, buf, len, err);
 	free(prompt);
+	if (r == -2)
+		return cred_seterr(err, "no passphrase for the new key at %s: "
+		    "no terminal to ask on (give a passphrase file or set %s)",
+		    path, CRED_PASS_ENV);
 	if (r <= 0)
 		return r;
 	if (pass_prompt("Enter the same passphrase again:", again,
@@ -89,8 +93,8 @@ static int
 no_source(const char *path, struct cred_err *err)
 {
 	return cred_seterr(err, "%s is encrypted and no passphrase is "
-	    "available (give a passphrase file, set %s, or run on a terminal)",
-	    path, CRED_PASS_ENV);
+	    "available (no terminal to ask on: give a passphrase file or set "
+	    "%s)", path, CRED_PASS_ENV);
 }
 
 /* The first line, without its end-of-line. */
@@ -125,9 +129,9 @@ pass_prompt(const char *prompt, char *buf, size_t len, struct cred_err *err)
 	char		 c;
 	int		 fd, echo_off = 0;
 
+	/* -2: nobody to ask; the caller says what is missing. */
 	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
-		return cred_seterr(err, "%s (no terminal to ask on: %s)",
-		    prompt, strerror(errno));
+		return -2;
 	if (tcgetattr(fd, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
