@@ -16,10 +16,23 @@ static void		 sum_publication(FILE *f, const struct xpmgr_conf *c);
 static void		 sum_entry(FILE *f, const struct xpmgr_conf *c,
 			    const struct xpmgr_expexec *e, const char *keychan);
 
-/* "10s", "1500ms", "7ns", "0s": the largest unit that divides exactly. */
+/* "365d", "10s", "1500ms", "7ns", "0s": the largest unit that divides exactly. */
 static const char *
 sum_duration(uint64_t ns, char *buf, size_t buflen)
 {
+	static const struct {
+		uint64_t	 sec;
+		const char	*unit;
+	} big[] = { { 86400, "d" }, { 3600, "h" }, { 60, "min" } };
+	size_t	 i;
+
+	for (i = 0; ns != 0 && i < sizeof(big) / sizeof(big[0]); i++) {
+		if (ns % (big[i].sec * PL_TICKS_PER_SEC) == 0) {
+			snprintf(buf, buflen, "%ju%s", (uintmax_t)(ns /
+			    (big[i].sec * PL_TICKS_PER_SEC)), big[i].unit);
+			return buf;
+		}
+	}
 	if (ns % PL_TICKS_PER_SEC == 0)
 		snprintf(buf, buflen, "%jus", (uintmax_t)(ns / PL_TICKS_PER_SEC));
 	else if (ns != 0 && ns % 1000000 == 0)

@@ -544,7 +544,7 @@ START_TEST(test_summary)
 	ck_assert_ptr_nonnull(strstr(text, "sessions:         stop after 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "session timeouts: TLS handshake 1500ms, set-up 10s\n"));
 	ck_assert_ptr_nonnull(strstr(text, "publication:      to broker pktbrokr.caida.org:20556"));
-	ck_assert_ptr_nonnull(strstr(text, "  period:         31536000s, then greeting for "
+	ck_assert_ptr_nonnull(strstr(text, "  period:         365d, then greeting for "
 	    "0s more\n"));
 	ck_assert_ptr_nonnull(strstr(text, "ExpExec (line 7) default entry, for endpoints "
 	    "that send no SNI key:\n"));
