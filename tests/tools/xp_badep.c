@@ -4,12 +4,13 @@
  * our codec, one behaviour per mode.
  *
  *   xp_badep [-c CERT[,CERT...]] [-k KEY] [-R EOPKEY.pub] [-s SNI] [-w SECONDS]
- *            [-l] HOST PORT MODE [N]
+ *            [-d MS] [-l] HOST PORT MODE [N]
  *
  * -c/-k  the endpoint's chain and key (none: no client certificate)
  * -R     check pktxpmgr's chain against this operator key
  * -s     send this SNI key
  * -w     give up after this long (default 10 s)
+ * -d     wait this long before answering start
  * -l     send a linfo right after answering start
  *
  * Modes (each prints what happened on stdout, one line per fact):
@@ -57,6 +58,7 @@
 #include "util/util.h"
 
 static int		 wait_s = 10;
+static int		 start_delay_ms;
 static struct timespec	 t0;
 
 static void	 usage(void) __attribute__((noreturn));
@@ -65,7 +67,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: xp_badep [-c CERTS] [-k KEY] [-R EOPKEY] [-s SNI] "
-	    "[-w SECONDS] [-l] HOST PORT MODE [N]\n");
+	    "[-w SECONDS] [-d MS] [-l] HOST PORT MODE [N]\n");
 	exit(2);
 }
 
@@ -237,6 +239,9 @@ setup(SSL *ssl, const char *mode, int linfo)
 			return -1;
 		}
 		free(buf);
+		printf("start received\n");
+		if (start_delay_ms > 0)
+			usleep((useconds_t)start_delay_ms * 1000);
 		if (strcmp(mode, "refuse") == 0) {
 			pl_msg_result(&r, PL_ECTLNOTSUP);
 			send_msg(ssl, &r);
@@ -326,7 +331,7 @@ main(int argc, char *argv[])
 	int			 ch, fd, linfo = 0, rc;
 	uint8_t			 head[PL_HLEN + 10];
 
-	while ((ch = getopt(argc, argv, "c:k:R:s:w:l")) != -1) {
+	while ((ch = getopt(argc, argv, "c:k:R:s:w:d:l")) != -1) {
 		switch (ch) {
 		case 'c':
 			certs = optarg;
@@ -345,6 +350,9 @@ main(int argc, char *argv[])
 			break;
 		case 'l':
 			linfo = 1;
+			break;
+		case 'd':
+			start_delay_ms = atoi(optarg);
 			break;
 		default:
 			usage();

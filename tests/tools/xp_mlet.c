@@ -6,6 +6,7 @@
  *   exit N           exit with status N at once
  *   crash            abort() at once
  *   sleep SECONDS    never read fd 0; exit 0 after SECONDS
+ *   stubborn         ignore SIGTERM and never exit (only SIGKILL ends it)
  *   hold             read fd 0 until EOF, discarding it; exit 0
  *   mread N [FILE]   send N mread requests of the time (pipelined), read
  *                    their N replies, report "replies N" to FILE or stdout
@@ -41,7 +42,7 @@ static void	 usage(void) __attribute__((noreturn));
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: xp_mlet probe FILE | exit N | crash | sleep S | hold | "
+	fprintf(stderr, "usage: xp_mlet probe FILE | exit N | crash | sleep S | stubborn | hold | "
 	    "mread N [FILE] | write HEX | singleton FILE\n");
 	exit(2);
 }
@@ -179,21 +180,27 @@ read_frame(uint8_t *buf, size_t cap, uint8_t *type)
 static int
 mread(unsigned long count, const char *path)
 {
-	static uint8_t	 frame[PL_HLEN + 0x10000];
+	static uint8_t	 frame[PL_HLEN + 0x10000], batch[4096 * 10];
 	struct pl_msg	 m;
-	uint8_t		 req[16], type;
+	uint8_t		 type;
 	ssize_t		 n;
+	size_t		 per, fill;
 	unsigned long	 i, got = 0;
 	FILE		*f;
 
 	pl_msg_mread(&m, PL_SP_TIME, 8);
-	if ((n = pl_encode(&m, req, sizeof(req))) < 0)
+	if ((n = pl_encode(&m, batch, sizeof(batch))) < 0)
 		return 2;
-	for (i = 0; i < count; i++)
-		if (writeall(0, req, (size_t)n) == -1) {
+	per = (size_t)n;
+	/* Requests go out in batches: a flood of them is one write per batch. */
+	for (i = 0; i < count; ) {
+		for (fill = 0; fill + per <= sizeof(batch) && i < count; fill += per, i++)
+			pl_encode(&m, batch + fill, per);
+		if (writeall(0, batch, fill) == -1) {
 			perror("write");
 			return 1;
 		}
+	}
 	while (got < count && read_frame(frame, sizeof(frame), &type) == 1)
 		if (type == PL_MDATA || type == PL_RESULT)
 			got++;
@@ -283,6 +290,11 @@ main(int argc, char *argv[])
 	if (strcmp(argv[1], "sleep") == 0 && argc == 3) {
 		sleep((unsigned)atoi(argv[2]));
 		return 0;
+	}
+	if (strcmp(argv[1], "stubborn") == 0) {
+		signal(SIGTERM, SIG_IGN);
+		for (;;)
+			pause();
 	}
 	if (strcmp(argv[1], "hold") == 0)
 		return hold();

@@ -1,0 +1,69 @@
+#!/bin/sh
+# xpmgr_backpressure: a side that does not read costs bounded memory.
+# (1) An endpoint pushes 60 MB of ndata at an mlet that never reads:
+# pktxpmgr stops reading the endpoint, its memory stays flat, and the
+# endpoint's writes stall.  (2) An mlet pushes 30 MB of requests at an
+# endpoint that never reads: the same the other way.  Both sessions end
+# when the slow side goes, and nothing leaks.
+. "$(dirname "$0")/xpmgr_lib"
+xp_pki
+EP=$(xp_ep_creds)
+PORT=$(xp_port)
+
+rss() {
+	sed -n 's/^VmRSS:[ 	]*\([0-9]*\) kB/\1/p' "/proc/$XPID/status"
+}
+
+# Sample pktxpmgr's RSS while pid $1 runs; print the largest.  (This runs
+# in a subshell, which cannot reap $1: a zombie counts as finished.)
+running() {
+	[ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
+}
+max_rss_while() {
+	_max=0
+	while running "$1"; do
+		_r=$(rss)
+		[ -n "$_r" ] && [ "$_r" -gt "$_max" ] && _max=$_r
+		sleep 0.05
+	done
+	echo "$_max"
+}
+
+LIMIT_KB=16384
+
+# (1) endpoint -> mlet
+xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" sleep 3
+xp_baseline
+base=$(rss)
+"$BADEP" $EP -w 10 127.0.0.1 "$PORT" flood 1000 >"$T/flood.out" &
+F=$!
+peak=$(max_rss_while "$F")
+wait "$F" || true
+# The flood could only go on once the mlet was gone (3 s), and the mlet was
+# handed just a few frames: the rest waited in the endpoint.
+ms=$(sed -n 's/^flood.* in \([0-9]*\) ms.*/\1/p' "$T/flood.out")
+[ -n "$ms" ] && [ "$ms" -ge 2500 ] || fail "the flood was not held back ($(cat "$T/flood.out"))"
+[ $((peak - base)) -lt $LIMIT_KB ] || fail "RSS grew by $((peak - base)) kB"
+xp_wait_log '\[s1 [^]]*\] session done \(mlet closed its socket\)'
+msgs=$(sed -n 's/.*endpoint->mlet \([0-9]*\) msgs.*/\1/p' "$T/xpmgr.log")
+[ "$msgs" -lt 100 ] || fail "$msgs frames handed to an mlet that never read"
+xp_check_baseline
+echo "endpoint flood: held for $ms ms, $msgs frames to the mlet, RSS +$((peak - base)) kB"
+kill -INT "$XPID"
+xp_wait_exit 5
+
+# (2) mlet -> endpoint
+xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" mread 3000000
+xp_baseline
+base=$(rss)
+"$BADEP" $EP -w 3 127.0.0.1 "$PORT" noread >"$T/noread.out" &
+N=$!
+peak=$(max_rss_while "$N")
+wait "$N" || true
+[ $((peak - base)) -lt $LIMIT_KB ] || fail "RSS grew by $((peak - base)) kB"
+xp_wait_log '\[s1 [^]]*\] session done \(endpoint closed the session\)'
+bytes=$(sed -n 's/.*mlet->endpoint [0-9]* msgs \([0-9]*\) B.*/\1/p' "$T/xpmgr.log")
+[ "$bytes" -lt 15000000 ] || fail "relayed $bytes B to an endpoint that never read"
+xp_check_baseline
+echo "mlet flood: $bytes B relayed, RSS +$((peak - base)) kB"
+echo "ok"

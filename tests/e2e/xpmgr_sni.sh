@@ -1,0 +1,42 @@
+#!/bin/sh
+# xpmgr_sni: the SNI key picks the ExpExec entry.  Three entries: the
+# default (trusted operator key), "abc123" (trusted operator key) and "zz9"
+# (no trusted keys, a public channel: 1.1.0 lets endpoints in without a
+# certificate there).  No SNI -> default, each SNI -> its entry, an unknown
+# SNI and a missing certificate are refused; pktxpmgr serves on regardless
+# and leaks nothing.
+. "$(dirname "$0")/xpmgr_lib"
+xp_pki
+PORT=$(xp_port)
+CHAIN=$(sed -n 's/^ExpExec 1:[^:]*:\([^:]*\):.*/\1/p' "$CONF")
+TRUST=$(sed -n 's/^ExpExec 1:[^:]*:[^:]*:\([^:]*\):.*/\1/p' "$CONF")
+[ -n "$CHAIN" ] && [ -n "$TRUST" ] || fail "no default ExpExec line in $CONF"
+printf 'ExpExec 0:abc123:%s:%s::\nExpExec 0:zz9:%s::0102:\n' "$CHAIN" "$TRUST" "$CHAIN" >>"$CONF"
+
+xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" mread 3
+xp_baseline
+
+xp_endpoint "$PORT" 2>"$T/ep1.log" || fail "endpoint without SNI"
+xp_wait_log '\[s1 [^]]* sni=-\] TLS established .*\(default\)'
+xp_endpoint "$PORT" -k abc123 2>"$T/ep2.log" || fail "endpoint with SNI abc123"
+xp_wait_log '\[s2 [^]]* sni=abc123\] TLS established .*ExpExec entry abc123$'
+if xp_endpoint "$PORT" -k nothere 2>"$T/ep3.log"; then
+	fail "an endpoint with an unknown SNI got in"
+fi
+xp_wait_log '\[s3 [^]]*\] session failed \(TLS handshake failed: unknown SNI "nothere"\)'
+
+# zz9 has no trusted keys: no certificate needed (as 1.1.0).
+"$BADEP" -s zz9 127.0.0.1 "$PORT" serve >"$T/b4.out" || fail "no-certificate endpoint on zz9"
+expect_grep '^served 3 requests$' "$T/b4.out"
+xp_wait_log '\[s4 [^]]* sni=zz9\] TLS established .*ExpExec entry zz9$'
+# abc123 trusts an operator: a certificate is required.
+"$BADEP" -s abc123 127.0.0.1 "$PORT" serve >"$T/b5.out" && fail "no certificate, yet in"
+xp_wait_log '\[s5 [^]]*\] session failed \(TLS handshake failed: the endpoint presented no certificate'
+
+n=$(grep -c 'session done (mlet closed its socket).*mlet exit 0' "$T/xpmgr.log")
+[ "$n" = 3 ] || fail "$n sessions done, want 3"
+xp_check_baseline
+kill -INT "$XPID"
+xp_wait_exit 5
+[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC after SIGINT"
+echo "ok"
