@@ -553,7 +553,7 @@ req_start(struct ep_session *s)
 	const struct cred_eff	*eff = s->chain != NULL ? &s->chain->eff : NULL;
 	struct timeval		 tv;
 	pl_time_t		 now, end = PL_TIME_FOREVER, na;
-	char			 hex[2 * CRED_DIGEST_LEN + 1];
+	char			 hex[2 * CRED_DIGEST_LEN + 1], when[64];
 	size_t			 i;
 
 	for (i = 0; eff != NULL && i < eff->nmonitor; i++) {
@@ -593,8 +593,9 @@ req_start(struct ep_session *s)
 	if (end != PL_TIME_FOREVER) {
 		ep_tv_from_ns(&tv, end > now ? end - now : 0);
 		evtimer_add(s->limit_timer, &tv);
-		log_cinfo(s->ctx, "experiment started; the chain allows it "
-		    "%.3f s", (double)(end > now ? end - now : 0) / 1e9);
+		log_cinfo(s->ctx, "experiment started; the chain's limits end it "
+		    "at %s", cred_fmt_time((int64_t)(end / PL_TICKS_PER_SEC),
+		    when, sizeof(when)));
 	} else
 		log_cinfo(s->ctx, "experiment started");
 }
