@@ -122,6 +122,8 @@ pl_mlet_recv_endpoint(int ctlfd, int *fdp, char addr[PL_MLET_EPADDR_MAX],
 		addr[len++] = c;
 		if (c == '\0')
 			break;
+		if (len < PL_MLET_EPADDR_MAX)
+			addr[len] = '\0';	/* printable on every path */
 		if (len == PL_MLET_EPADDR_MAX) {
 			drop_fd(fd);
 			addr[len - 1] = '\0';

@@ -22,7 +22,8 @@
 
 #include "mlet_int.h"
 
-#define IN_CHUNK	65536		/* bytes asked of read() at a time */
+#define IN_CHUNK	65536		/* first size of the input buffer */
+#define IN_MIN_ROOM	4096		/* free space wanted before a read */
 #define IN_HOLD_MAX	(64u << 20)	/* read-ahead while blocked writing */
 #define WHY_MAX		160		/* room for the decoder's reason */
 
@@ -164,10 +165,14 @@ pl_mlet_new(int fd, const char *epaddr)
 		return NULL;
 	TAILQ_INIT(&m->queue);
 	TAILQ_INIT(&m->pending);
-	if (epaddr != NULL && (m->epaddr = strdup(epaddr)) == NULL) {
+	/* Never NULL, so that in + inoff is always defined. */
+	if ((m->in = malloc(IN_CHUNK)) == NULL ||
+	    (epaddr != NULL && (m->epaddr = strdup(epaddr)) == NULL)) {
+		free(m->in);
 		free(m);
 		return NULL;
 	}
+	m->incap = IN_CHUNK;
 	m->fd = fd;
 	m->timeout_ms = -1;
 	return m;
@@ -335,7 +340,7 @@ in_room(struct pl_mlet *m, size_t want)
 	}
 	if (m->incap - m->inlen >= want)
 		return 0;
-	cap = m->incap == 0 ? IN_CHUNK : m->incap;
+	cap = m->incap;
 	while (cap - m->inlen < want)
 		cap *= 2;
 	if ((n = realloc(m->in, cap)) == NULL)
@@ -351,7 +356,7 @@ slurp(struct pl_mlet *m, const char *op)
 {
 	ssize_t	 n;
 
-	if (in_room(m, IN_CHUNK) == -1)
+	if (in_room(m, IN_MIN_ROOM) == -1)
 		return mlet_fail(m, PL_MLET_NOMEM, "%s: out of memory for input", op);
 	n = recv(m->fd, m->in + m->inlen, m->incap - m->inlen, MSG_DONTWAIT);
 	if (n == -1) {
@@ -378,17 +383,11 @@ static int
 fill(struct pl_mlet *m, int64_t deadline, const char *op)
 {
 	struct pollfd	 pfd;
-	size_t		 have = m->inlen - m->inoff, before = m->inlen;
-	uint8_t		 type;
-	uint32_t	 bodylen;
+	size_t		 before = m->inlen;
 	int		 r;
 
-	/* A big message announced by its header gets its room at once. */
-	if (pl_peek_header(m->in + m->inoff, have, &type, &bodylen) &&
-	    PL_HLEN + (size_t)bodylen - have > IN_CHUNK &&
-	    in_room(m, PL_HLEN + (size_t)bodylen - have) == -1)
-		return mlet_fail(m, PL_MLET_NOMEM,
-		    "%s: out of memory for a %u-byte message", op, bodylen);
+	/* The buffer grows as bytes come, not as a header announces them:
+	 * a peer's length field alone never costs 16 MiB. */
 	while (!m->eof && m->inlen == before) {
 		pfd.fd = m->fd;
 		pfd.events = POLLIN;
