@@ -249,6 +249,12 @@ ctl_eventcb(struct bufferevent *bev, short what, void *arg)
 	unsigned long		 e;
 	char			 buf[256];
 
+	if (s->state == EP_CLOSING) {
+		/* Flushing the last replies, and the controller is gone: done. */
+		if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+			finish(s);
+		return;
+	}
 	if (what & BEV_EVENT_EOF) {
 		if (s->state == EP_SETUP)
 			ep_session_close(s, EP_END_FAIL, 0, "controller closed "
