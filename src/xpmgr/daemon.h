@@ -62,7 +62,7 @@ struct xpmgr_conf;
 #define XP_EPADDR_MAX		46
 /* Room for a log context "s12 [2001:db8::1]:50312 sni=<63 chars>". */
 #define XP_CTX_MAX		128
-#define XP_REASON_MAX		200
+#define XP_REASON_MAX		512
 
 /* ---- format.c: text for logs and for mlets (pure) ---- */
 

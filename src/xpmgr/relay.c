@@ -208,7 +208,7 @@ relay_side_ended(struct session *s, int dir, short what)
 	uint8_t			 hdr[PL_HLEN], type;
 	uint32_t		 bodylen;
 	size_t			 left;
-	char			 why[256];
+	char			 why[400];
 	int			 e = errno;
 
 	if (dir == XP_EP2ML)

@@ -148,7 +148,7 @@ static void
 ep_setup_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct session	*s = arg;
-	char		 why[256];
+	char		 why[400];
 	unsigned long	 err;
 
 	if (what & BEV_EVENT_CONNECTED) {
@@ -550,7 +550,7 @@ session_over(struct session *s)
 {
 	struct xpd	*d = s->d;
 	struct timespec	 now;
-	char		 child[80], st[64], line[512];
+	char		 child[80], st[64], line[1024];
 
 	if (s->pid != 0)
 		snprintf(child, sizeof(child), "mlet %s", xp_wstatus(s->wstatus, st,

@@ -1,0 +1,36 @@
+#!/bin/sh
+# xpmgr_addr: listening addresses.  -a [::1]:PORT serves an IPv6 endpoint
+# (EPADDR=::1, log "[::1]:port"); -a [::]:PORT (dual stack) serves an IPv4
+# endpoint with EPADDR=127.0.0.1, not ::ffff:127.0.0.1; a port already in
+# use is a clear start-up error.
+. "$(dirname "$0")/xpmgr_lib"
+xp_pki
+PORT=$(xp_port)
+
+if ! "$TOOLS/xp_httpd" -a ::1 -p 0 -n 0 2>/dev/null; then
+	echo "SKIP: no IPv6 loopback here"
+	exit 77
+fi
+
+xp_start -c "$CONF" -a "[::1]:$PORT" -n 1 "$MLET" probe "$T/probe6.txt"
+expect_grep "listening for endpoints on \[::1\]:$PORT" "$T/xpmgr.log"
+"$ENDPOINT" -c "$EPCONF" "[::1]:$PORT" 2>"$T/ep.log" || fail "IPv6 endpoint"
+xp_wait_exit 5
+[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+grep -qx 'env=EPADDR=::1' "$T/probe6.txt" || fail "EPADDR: $(cat "$T/probe6.txt")"
+expect_grep '\[s1 \[::1\]:[0-9]+ sni=-\] session started' "$T/xpmgr.log"
+
+xp_start -c "$CONF" -a "[::]:$PORT" -n 1 "$MLET" probe "$T/probe4.txt"
+xp_endpoint "$PORT" 2>"$T/ep.log" || fail "IPv4 endpoint on a dual-stack listener"
+xp_wait_exit 5
+[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+grep -qx 'env=EPADDR=127.0.0.1' "$T/probe4.txt" || fail "EPADDR: $(cat "$T/probe4.txt")"
+expect_grep '\[s1 127.0.0.1:[0-9]+ sni=-\] session started' "$T/xpmgr.log"
+
+# The port is taken: say so, exit 1.
+xp_bg "$TOOLS/xp_httpd" -a 127.0.0.1 -p "$PORT" -r "$T/busy.ready" 2>/dev/null
+n=100; while [ ! -s "$T/busy.ready" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n-1)); done
+"$XPMGR" -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" hold 2>"$T/busy.log" &&
+    fail "started on a port in use"
+expect_grep "cannot listen on 127.0.0.1:$PORT: Address already in use" "$T/busy.log"
+echo "ok"
