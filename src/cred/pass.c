@@ -67,8 +67,8 @@ cred_pass_get_new(const struct cred_pass *src, const char *path, char *buf,
 	if (src == NULL || src->file != NULL || !src->prompt ||
 	    (src->env != NULL && getenv(src->env) != NULL))
 		return cred_pass_get(src, path, buf, len, err);
-	prompt = xasprintf("Enter passphrase for new private key at %s "
-	    "(empty for none):", path);
+	prompt = xasprintf("Enter passphrase for new private key at %s:",
+	    path);
 	r = pass_prompt(prompt, buf, len, err);
 	free(prompt);
 	if (r == -2)

@@ -124,8 +124,12 @@ new_passphrase(const struct passopt *po, const char *what, char *buf,
 	pass_source(po, &src);
 	if ((n = cred_pass_get_new(&src, what, buf, len, &err)) < 0)
 		fatalx("%s", err.msg);
-	if (n == 0 && po->file != NULL)
-		fatalx("%s: empty passphrase", po->file);
+	/* Asked to encrypt: an empty passphrase would silently not. */
+	if (n == 0)
+		fatalx("empty passphrase for %s (%s); leave out --encrypt "
+		    "for keys without one", what, po->file != NULL ? po->file :
+		    getenv(CRED_PASS_ENV) != NULL ? "$" CRED_PASS_ENV :
+		    "typed");
 	return (size_t)n;
 }
 

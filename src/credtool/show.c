@@ -112,12 +112,15 @@ show_x509(const char *path)
 {
 	struct cred_cert	 c;
 	struct cred_err		 err;
+	X509_REQ		*req;
 	X509			*x;
 
 	if ((x = cred_x509_load(path, &err)) == NULL) {
 		/* A DER request looks the same from the outside. */
-		if (cred_csr_load(path, NULL) != NULL)
+		if ((req = cred_csr_load(path, NULL)) != NULL) {
+			X509_REQ_free(req);
 			return show_csr(path);
+		}
 		log_warnx("%s", err.msg);
 		return -1;
 	}

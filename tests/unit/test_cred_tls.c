@@ -421,6 +421,22 @@ START_TEST(wrong_root_fails)
 }
 END_TEST
 
+START_TEST(clock_is_used)
+{
+	struct cred_err	 err;
+	struct pair	 p;
+	SSL_CTX		*s = server(&eop_roots, 0, &err);
+
+	/* In 2040 the endpoint's subcmd (valid until 2038) has expired. */
+	cred_tls_set_time(s, 2208988800);
+	pair_run(&p, s, endpoint(&ep_chain, &eop_roots), "abc123");
+	ck_assert(p.s.failed);
+	ck_assert_msg(strstr(p.s.reason, "peer certificate 1: expired "
+	    "2038-01-19 03:14:07 UTC") != NULL, "%s", p.s.reason);
+	pair_free(&p);
+}
+END_TEST
+
 START_TEST(agent_links)
 {
 	struct cred_tls_client	 cl;
@@ -524,6 +540,7 @@ suite(void)
 	tcase_add_test(tc, client_cert_required_with_roots);
 	tcase_add_test(tc, client_cert_optional_without_roots);
 	tcase_add_test(tc, wrong_root_fails);
+	tcase_add_test(tc, clock_is_used);
 	tcase_add_test(tc, agent_links);
 	tcase_add_test(tc, tls13_only);
 	tcase_add_test(tc, server_config_errors);
