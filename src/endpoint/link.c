@@ -337,9 +337,21 @@ session_start(struct ep_link *l, struct bufferevent *bev,
 
 	l->attempts = 0;
 	snprintf(ctx, sizeof(ctx), "s%u %s", ++l->seq, l->peer);
-	if (chain != NULL)
+	if (chain != NULL) {
+		const struct cred_eff	*e = &chain->eff;
+		char			 n1[24] = "none", n2[24] = "none";
+
+		if (e->have & CRED_LIM_BIT(CRED_LIM_MAX_SOCKET_COUNT))
+			snprintf(n1, sizeof(n1), "%llu", (unsigned long long)
+			    e->num[CRED_LIM_MAX_SOCKET_COUNT]);
+		if (e->have & CRED_LIM_BIT(CRED_LIM_MAX_EXP_PERIOD))
+			snprintf(n2, sizeof(n2), "%.3f s", (double)
+			    e->num[CRED_LIM_MAX_EXP_PERIOD] / 1e9);
 		log_info("[%s] TLS up; controller chain of %zu certificate(s) "
-		    "verified", ctx, chain->n);
+		    "verified; limits: sockets %s, valid_dest lists %zu, "
+		    "period %s, monitors %zu", ctx, chain->n, n1, e->ndest, n2,
+		    e->nmonitor);
+	}
 	l->sess = ep_session_new(l->base, l->conf, l->sys, chain, bev, ctx,
 	    session_done, l);
 }
