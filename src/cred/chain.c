@@ -158,9 +158,11 @@ cred_chain_verify(const struct cred_certs *in, const struct cred_keys *roots,
 			goto done;
 		}
 
-	/* The leaf. */
+	/* The leaf; checks in 1.1.0's order: validity, then type. */
 	cur = &w.dec[0];
 	ph = &w.m->ph[0];
+	if (check_time(&w, cur) < 0)
+		goto finish;
 	if (cur->info.type != ph->type) {
 		fail(&w, CRED_UNEXPECTED_CERT, "%s: the leaf must be first: "
 		    "this is %s %s certificate, the leaf of %s %s chain is "
@@ -170,8 +172,6 @@ cred_chain_verify(const struct cred_certs *in, const struct cred_keys *roots,
 		    cred_type_name(ph->type));
 		goto finish;
 	}
-	if (check_time(&w, cur) < 0)
-		goto finish;
 	w.used[0] = 1;
 	w.order[w.n++] = 0;
 
@@ -316,6 +316,9 @@ link_parent(struct walk *w, size_t cand, size_t np)
 	struct cred_cert	*child = &w->dec[w->order[w->n - 1]];
 	char			 d[32];
 
+	/* 1.1.0's order: validity, type, delegation type, then the link. */
+	if (check_time(w, c) < 0)
+		return -1;
 	if (c->info.type != ph->type) {
 		fail(w, CRED_UNEXPECTED_CERT, "%s: %s %s certificate where "
 		    "%s %s chain needs %s (above %s)", c->label,
@@ -332,8 +335,6 @@ link_parent(struct walk *w, size_t cand, size_t np)
 		    ph->del == CRED_DEL_EXPPRIV ? "exppriv" : "reppriv");
 		return -1;
 	}
-	if (check_time(w, c) < 0)
-		return -1;
 	if (!cred_type_is_ca(c->info.type)) {
 		fail(w, CRED_UNEXPECTED_CERT, "%s: %s %s certificate cannot "
 		    "sign others", c->label,
