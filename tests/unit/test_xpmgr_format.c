@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xpmgr/daemon.h"
+#include "xpmgr/pure/xppure.h"
 
 static socklen_t
 v4(struct sockaddr_storage *ss, const char *ip, uint16_t port)

@@ -12,7 +12,7 @@
 
 #include <pktlab/wire.h>
 
-#include "xpmgr/daemon.h"
+#include "xpmgr/pure/xppure.h"
 
 static struct xp_scratch	 sc;
 

@@ -16,7 +16,7 @@
 #include <pktlab/wire.h>
 
 #include "util/util.h"
-#include "xpmgr/daemon.h"
+#include "xpmgr/pure/xppure.h"
 
 static const uint8_t	*frame_contig(struct evbuffer *buf, size_t total,
 			    struct xp_scratch *sc);

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "xpmgr/daemon.h"
+#include "xpmgr/pure/xppure.h"
 
 /*
  * A v4-mapped IPv6 address (::ffff:a.b.c.d) reaches a dual-stack listener
