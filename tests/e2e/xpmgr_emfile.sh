@@ -1,0 +1,46 @@
+#!/bin/sh
+# xpmgr_emfile: out of descriptors.  pktxpmgr runs with a hard limit of 32
+# open files; silent connections use them up.  accept() then fails with
+# EMFILE: pktxpmgr pauses accepting instead of spinning on a listening
+# socket that stays readable (its CPU time stays low), and once the silent
+# connections time out a real endpoint is served again.
+. "$(dirname "$0")/xpmgr_lib"
+xp_pki
+EP=$(xp_ep_creds)
+PORT=$(xp_port)
+
+cpu_ticks() {
+	# utime + stime, fields 14 and 15 of /proc/PID/stat (after the comm).
+	sed 's/.*) //' "/proc/$XPID/stat" | awk '{ print $12 + $13 }'
+}
+
+XPMGR_REAL=$XPMGR
+XPMGR=$T/limited
+printf '#!/bin/sh\nulimit -n 32 || exit 1\nexec "%s" "$@"\n' "$XPMGR_REAL" >"$XPMGR"
+chmod +x "$XPMGR"
+xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" mread 2
+
+pids=
+i=0
+while [ $i -lt 40 ]; do
+	"$BADEP" -w 10 127.0.0.1 "$PORT" stall >/dev/null &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+xp_wait_log 'cannot accept an endpoint; pausing for 250 ms: Too many open files' 5
+t0=$(cpu_ticks)
+sleep 1
+t1=$(cpu_ticks)
+# A busy loop would burn ~100 ticks a second; pausing costs a few.
+[ $((t1 - t0)) -lt 20 ] || fail "$((t1 - t0)) CPU ticks in 1 s while out of descriptors"
+
+for p in $pids; do
+	wait "$p" || true
+done
+xp_wait_log 'session failed \(TLS handshake timed out' 5
+"$BADEP" $EP 127.0.0.1 "$PORT" serve >"$T/ep.out" || fail "endpoint after the descriptor shortage"
+expect_grep '^served 2 requests$' "$T/ep.out"
+kill -INT "$XPID"
+xp_wait_exit 5
+[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+echo "ok"
