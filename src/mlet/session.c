@@ -350,7 +350,8 @@ in_room(struct pl_mlet *m, size_t want)
 	return 0;
 }
 
-/* One non-blocking read into the input buffer; 0 also at EOF. */
+/* One non-blocking read into the input buffer: the byte count (0 at EOF
+ * or when nothing was there), or an error. */
 static int
 slurp(struct pl_mlet *m, const char *op)
 {
@@ -363,19 +364,20 @@ slurp(struct pl_mlet *m, const char *op)
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
 		if (errno == ECONNRESET) {
-			set_ending(m, PL_MLET_EOF, "endpoint closed the session (connection reset)");
+			set_ending(m, PL_MLET_EOF, "endpoint closed the session "
+			    "(connection reset)");
 			m->eof = 1;
 			return end_fail(m, op);
 		}
 		return sys_fail(m, op, "recv");
 	}
-	if (n == 0)
+	if (n == 0) {
 		m->eof = 1;
-	else {
-		m->inlen += (size_t)n;
-		m->rxtime = pl_time_now();
+		return 0;
 	}
-	return 0;
+	m->inlen += (size_t)n;
+	m->rxtime = pl_time_now();
+	return (int)n;
 }
 
 /* Wait until more bytes (or EOF) came in. */
@@ -383,12 +385,11 @@ static int
 fill(struct pl_mlet *m, int64_t deadline, const char *op)
 {
 	struct pollfd	 pfd;
-	size_t		 before = m->inlen;
-	int		 r;
+	int		 r = 0;
 
 	/* The buffer grows as bytes come, not as a header announces them:
 	 * a peer's length field alone never costs 16 MiB. */
-	while (!m->eof && m->inlen == before) {
+	while (!m->eof && r == 0) {
 		pfd.fd = m->fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
