@@ -29,8 +29,9 @@
  *    flags, and never raises SIGPIPE.
  *  - Some replies end the session (ERRATA 6): the SUCCESS reply to yield, a
  *    result ECTLBADMSG, a start failure, an unsolicited error result, and
- *    the suspd notification.  Once one is seen pl_mlet_ending() is 1 and
- *    every later wait that the queue cannot satisfy fails with
+ *    the suspd notification.  Once one is seen pl_mlet_ending() is 1,
+ *    nothing more is read or written, and every later wait that the queue
+ *    (and the bytes already received) cannot satisfy fails with
  *    PL_MLET_ENDED and the reason.
  */
 #ifndef PKTLAB_MLET_H

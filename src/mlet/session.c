@@ -608,7 +608,11 @@ unsolicited(struct pl_mlet *m, const struct pl_mlet_msg *pm)
 	    r->type == PL_RESULT ? "result SUCCESS" : mlet_type_str(r->type, tb));
 }
 
-/* Decode one more message, reading if needed.  0 or an error. */
+/*
+ * Decode one more message, reading if needed.  0 or an error.  Once the
+ * session is ending, what is already buffered is still decoded, but
+ * nothing more is read.
+ */
 static int
 pump(struct pl_mlet *m, int64_t deadline, const char *op, struct pl_mlet_msg **queued)
 {
@@ -616,6 +620,8 @@ pump(struct pl_mlet *m, int64_t deadline, const char *op, struct pl_mlet_msg **q
 
 	if ((r = dispatch(m, queued, op)) != 0)
 		return r < 0 ? r : 0;
+	if (m->ending)
+		return end_fail(m, op);
 	if (m->eof) {
 		if (m->inlen > m->inoff)
 			set_ending(m, PL_MLET_EOF, "endpoint closed the session in the "
@@ -729,12 +735,9 @@ wait_reply(struct pl_mlet *m, uint64_t seq, int64_t deadline, const char *op,
 	if ((p = pending_find(m, seq)) == NULL || p->abandoned)
 		return mlet_fail(m, PL_MLET_INVAL, "%s: no request #%llu is waiting "
 		    "for its reply", op, (unsigned long long)seq);
-	while (!p->answered) {
-		if (m->ending)
-			return end_fail(m, op);
+	while (!p->answered)
 		if ((r = pump(m, deadline, op, &q)) < 0)
 			return r;
-	}
 	pm = p->reply;
 	pending_unlink(m, p);
 	free(p);
@@ -925,8 +928,6 @@ wait_match(struct pl_mlet *m, const struct pl_mlet_match *mt, int timeout_ms,
 		if (matches(pm, mt))
 			return deliver(m, pm, op, out);
 	for (;;) {
-		if (m->ending)
-			return end_fail(m, op);
 		if ((r = pump(m, deadline, op, &q)) < 0)
 			return r;
 		if (q != NULL && matches(q, mt))

@@ -427,11 +427,19 @@ END_TEST
 /* ECTLBADMSG, an unsolicited setup failure, an unsolicited SUCCESS. */
 START_TEST(test_ending_results)
 {
-	script("mlet->ep 2b00000101\nep->mlet 400000020010\nmlet EOF\n");
+	struct pl_mlet_msg	*n;
+
+	/* The ntag comes in the same write: bytes already received are
+	 * still decoded once the session is ending; nothing more is read. */
+	script("mlet->ep 2b00000101\nep->mlet 400000020010 6000000b0104d217979cfe3d85cd15\n"
+	    "mlet EOF\n");
 	ck_assert_int_eq(pl_mlet_nclose(m, 1), PL_MLET_ERRID);
 	ck_assert_int_eq(pl_mlet_error(m)->errid, PL_ECTLBADMSG);
 	ck_assert_ptr_nonnull(strstr(pl_mlet_strerror(m), "; the session is ending"));
 	ck_assert_int_eq(pl_mlet_ending(m), 1);
+	ck_assert_int_eq(pl_mlet_wait_ntag(m, 1234, 0, &n), 0);
+	pl_mlet_msg_free(n);
+	ck_assert_int_eq(pl_mlet_next(m, -1, &n), PL_MLET_ENDED);
 	ck_assert_int_eq(pl_mlet_nclose(m, 1), PL_MLET_ENDED);
 	ck_assert_ptr_nonnull(strstr(pl_mlet_strerror(m), "ECTLBADMSG"));
 	shutdown(pl_mlet_fd(m), SHUT_WR);
