@@ -815,11 +815,11 @@ mlet_transact(struct pl_mlet *m, const char *op, const struct pl_msg *req,
 
 	if (reply != NULL)
 		*reply = NULL;
+	if (!wants_reply(req->type))
+		return mlet_fail(m, PL_MLET_INVAL, "%s: not a request, it gets no "
+		    "reply (use pl_mlet_send)", op);
 	if ((r = send_msg(m, req, deadline, op, &seq)) < 0)
 		return r;
-	if (seq == 0)
-		return mlet_fail(m, PL_MLET_INVAL, "%s: a %s message gets no reply",
-		    op, op);
 	if ((r = wait_reply(m, seq, deadline, op, &pm)) < 0) {
 		pl_mlet_forget(m, seq);
 		return r;

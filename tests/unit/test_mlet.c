@@ -653,6 +653,14 @@ START_TEST(test_invalid_args)
 	    PL_MLET_INVAL);
 	ck_assert_int_eq(pl_mlet_wait_reply(m, 42, 0, &(struct pl_mlet_msg *){0}),
 	    PL_MLET_INVAL);
+	{
+		struct pl_msg	 n;
+
+		pl_msg_empty(&n, PL_SUSPD);
+		ck_assert_int_eq(pl_mlet_request(m, &n, NULL), PL_MLET_INVAL);
+		ck_assert_str_eq(pl_mlet_strerror(m), "suspd: not a request, it gets "
+		    "no reply (use pl_mlet_send)");
+	}
 	finish();
 }
 END_TEST
