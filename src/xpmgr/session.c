@@ -441,8 +441,12 @@ session_timeout(evutil_socket_t fd, short ev, void *arg)
 		    s->state == XP_S_GATED ? "" : pl_type_name(s->await_type));
 		break;
 	case XP_S_CLOSING:
-		log_cwarnx(s->ctx, "could not flush within the time allowed; "
-		    "closing anyway");
+		if (s->tls_closing)
+			log_cdebug(s->ctx, "the endpoint did not close within %d ms "
+			    "of our close_notify", XP_TLS_CLOSE_WAIT_MS);
+		else
+			log_cwarnx(s->ctx, "could not flush within %d ms; closing anyway",
+			    XP_DRAIN_TIMEOUT_MS);
 		session_finish(s);
 		break;
 	default:

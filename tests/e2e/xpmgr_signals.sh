@@ -43,13 +43,19 @@ expect_grep '\[s1 [^]]*\] session done \(mlet closed its socket\)' "$T/xpmgr.log
 wait "$E1" || true
 
 # SIGINT twice: a well-behaved mlet ends on SIGTERM, a stubborn one is killed.
-for kind in "sleep 60" stubborn; do
+for kind in "sleep 60" "stubborn $T/stubborn.ready"; do
 	xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" $kind
 	"$BADEP" $EP -w 20 127.0.0.1 "$PORT" serve >"$T/ep1.out" &
 	E1=$!
 	xp_wait_log '\[s1 [^]]*\] session started'
 	MP=$(mlet_pid s1)
 	kill -0 "$MP" || fail "no mlet process"
+	case $kind in
+	stubborn*)
+		n=100
+		while [ ! -e "$T/stubborn.ready" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n-1)); done
+		;;
+	esac
 	kill -INT "$XPID"
 	xp_wait_log 'stopping greeting'
 	kill -INT "$XPID"
@@ -57,7 +63,7 @@ for kind in "sleep 60" stubborn; do
 	[ "$XRC" = 1 ] || fail "exit $XRC after two SIGINTs, want 1"
 	expect_grep 'SIGINT again: forcing the end' "$T/xpmgr.log"
 	expect_grep 'sending SIGTERM to 1 mlet\(s\); SIGKILL in 2000 ms' "$T/xpmgr.log"
-	if [ "$kind" = stubborn ]; then
+	if [ "$kind" != "sleep 60" ]; then
 		expect_grep '1 mlet\(s\) still running; sending SIGKILL' "$T/xpmgr.log"
 		expect_grep '\[s1 [^]]*\] session dropped \(forced shutdown\).*mlet killed by signal 9 \(SIGKILL\)' "$T/xpmgr.log"
 	else

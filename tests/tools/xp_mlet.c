@@ -6,7 +6,8 @@
  *   exit N           exit with status N at once
  *   crash            abort() at once
  *   sleep SECONDS    never read fd 0; exit 0 after SECONDS
- *   stubborn         ignore SIGTERM and never exit (only SIGKILL ends it)
+ *   stubborn [FILE]  ignore SIGTERM (then create FILE, to say so) and never
+ *                    exit: only SIGKILL ends it
  *   hold             read fd 0 until EOF, discarding it; exit 0
  *   mread N [FILE]   send N mread requests of the time (pipelined), read
  *                    their N replies, report "replies N" to FILE or stdout
@@ -42,7 +43,7 @@ static void	 usage(void) __attribute__((noreturn));
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: xp_mlet probe FILE | exit N | crash | sleep S | stubborn | hold | "
+	fprintf(stderr, "usage: xp_mlet probe FILE | exit N | crash | sleep S | stubborn [FILE] | hold | "
 	    "mread N [FILE] | write HEX | singleton FILE\n");
 	exit(2);
 }
@@ -291,8 +292,10 @@ main(int argc, char *argv[])
 		sleep((unsigned)atoi(argv[2]));
 		return 0;
 	}
-	if (strcmp(argv[1], "stubborn") == 0) {
+	if (strcmp(argv[1], "stubborn") == 0 && argc <= 3) {
 		signal(SIGTERM, SIG_IGN);
+		if (argc == 3)
+			fclose(out_open(argv[2]));
 		for (;;)
 			pause();
 	}
