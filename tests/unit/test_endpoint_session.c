@@ -521,6 +521,35 @@ START_TEST(tcp_fin_and_nctl)
 }
 END_TEST
 
+START_TEST(tcp_ipv6)
+{
+	struct ep_ctl	 c;
+	struct ep_srv	*srv = ep_srv_tcp_sink(AF_INET6);
+	struct pl_msg	 m;
+	struct ep_rx	 rx;
+	uint8_t		 b[16];
+
+	ep_ctl_start(&c, NULL);
+	ep_ctl_begin(&c);
+	pl_msg_nopen(&m, 9, PL_FAM_IPV6, PL_PROTO_TCP, 0x1000, any6, 0, lo6,
+	    ep_srv_port(srv));
+	ep_ctl_send(&c, &m);
+	ep_ctl_expect(&c, PL_SUCCESS, "nopen TCP/IPv6");
+	ck_assert_int_eq(ep_ctl_wait(&c, PL_NSTAT, 9, 5000, &rx), 1);
+	ck_assert_uint_eq(rx.m.bodylen, 29);		/* ESTABLISHED, IPv6 form */
+	ck_assert_mem_eq(rx.m.u.nstat.raddr, lo6, 16);
+	ep_rx_free(&rx);
+	sendreq(&c, 9, PL_FAM_IPV6, PL_PROTO_TCP, 0, 3, NULL, 0, "over v6", 7);
+	ep_ctl_expect(&c, PL_SUCCESS, "nsend TCP/IPv6");
+	ck_assert_uint_eq(ep_srv_received(srv, 7, 3000, b, sizeof(b)), 7);
+	ck_assert_mem_eq(b, "over v6", 7);
+	ep_ctl_mread(&c, pl_sktinfo_addr(9, PL_SKT_LADDR), 16, b);
+	ck_assert_mem_eq(b, lo6, 16);
+	finish_ok(&c);
+	ep_srv_stop(srv);
+}
+END_TEST
+
 START_TEST(tcp_rbufsz_window)
 {
 	static const char body[] = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -899,6 +928,7 @@ suite(void)
 	ADD("tcp_http", tcp_http_fetch);
 	ADD("tcp_errors", tcp_refused_and_errors);
 	ADD("tcp_fin", tcp_fin_and_nctl);
+	ADD("tcp_ipv6", tcp_ipv6);
 	ADD("tcp_rbufsz", tcp_rbufsz_window);
 	ADD("udp4", udp_ipv4);
 	ADD("udp6", udp_ipv6);
