@@ -72,10 +72,11 @@ main(int argc, char *argv[])
 	struct event_config	*cfg;
 	struct event_base	*base;
 	SSL_CTX			*ctx = NULL;
-	char			*confpath = NULL, *snikey = NULL, why[256];
+	char			*confpath = NULL, *ownpath = NULL, *snikey = NULL;
+	char			 why[256];
 	char			 hpbuf[PL_HOST_MAX + 16];
 	uint64_t		 repeat = 1;
-	int			 ch, level = LOG_LVL_INFO, insecure = 0, status;
+	int			 ch, level = LOG_LVL_INFO, insecure = 0, status = 1;
 
 	log_init(argv[0], level);
 	while ((ch = getopt_long(argc, argv, "+c:k:r:qvhV", longopts, NULL)) != -1) {
@@ -126,26 +127,22 @@ main(int argc, char *argv[])
 	target.display = pl_addr_fmt(&hp, hpbuf, sizeof(hpbuf));
 
 	ep_conf_init(&conf);
-	if (confpath != NULL) {
-		if (load_conf(&conf, confpath, 1) == -1)
-			return 1;
-	} else {
-		confpath = default_conf();
-		if (load_conf(&conf, confpath, !insecure) == -1)
-			return 1;
-	}
+	memset(&creds, 0, sizeof(creds));
+	if (confpath == NULL)
+		confpath = ownpath = default_conf();
+	if (load_conf(&conf, confpath, ownpath == NULL || !insecure) == -1)
+		goto done;
 	if (snikey == NULL)
 		snikey = conf.snikey;
 	ep_sysinfo_fill(&conf);
 	ep_vmem_sys_init(&sys, &conf);
 
 	signal(SIGPIPE, SIG_IGN);
-	memset(&creds, 0, sizeof(creds));
 	if (insecure)
 		log_warnx("--insecure-plaintext: no TLS, no credentials, no "
 		    "limits; for tests only");
 	else if ((ctx = load_tls(&conf, confpath, &creds)) == NULL)
-		return 1;
+		goto done;
 
 	if ((cfg = event_config_new()) == NULL)
 		fatalx("libevent: cannot create a configuration");
@@ -162,11 +159,13 @@ main(int argc, char *argv[])
 	status = ep_link_run(base, &conf, &sys, &target, ctx, snikey, repeat);
 
 	event_base_free(base);
+done:
 	SSL_CTX_free(ctx);
 	EVP_PKEY_free(creds.key);
 	cred_certs_free(&creds.chain);
 	cred_keys_free(&creds.roots);
 	ep_conf_clear(&conf);
+	free(ownpath);
 	return status;
 }
 
