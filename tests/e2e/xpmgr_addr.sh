@@ -15,15 +15,13 @@ fi
 xp_start -c "$CONF" -a "[::1]:$PORT" -n 1 "$MLET" probe "$T/probe6.txt"
 expect_grep "listening for endpoints on \[::1\]:$PORT" "$T/xpmgr.log"
 "$ENDPOINT" -c "$EPCONF" "[::1]:$PORT" 2>"$T/ep.log" || fail "IPv6 endpoint"
-xp_wait_exit 5
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 5
 grep -qx 'env=EPADDR=::1' "$T/probe6.txt" || fail "EPADDR: $(cat "$T/probe6.txt")"
 expect_grep '\[s1 \[::1\]:[0-9]+ sni=-\] session started' "$T/xpmgr.log"
 
 xp_start -c "$CONF" -a "[::]:$PORT" -n 1 "$MLET" probe "$T/probe4.txt"
 xp_endpoint "$PORT" 2>"$T/ep.log" || fail "IPv4 endpoint on a dual-stack listener"
-xp_wait_exit 5
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 5
 grep -qx 'env=EPADDR=127.0.0.1' "$T/probe4.txt" || fail "EPADDR: $(cat "$T/probe4.txt")"
 expect_grep '\[s1 127.0.0.1:[0-9]+ sni=-\] session started' "$T/xpmgr.log"
 

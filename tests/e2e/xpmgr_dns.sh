@@ -12,14 +12,12 @@ n=100; while [ ! -s "$T/dnsd.ready" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n-1))
 
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$PL_MLET_DIR/test_dns" www.pktlab.test 127.0.0.1
 xp_endpoint "$PORT" 2>"$T/endpoint.log" || fail "pktlab-endpoint failed"
-xp_wait_exit 10
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 10
 expect_grep '^www.pktlab.test is 192.0.2.80 \(via 127.0.0.1\)$' "$T/mlet.out"
 expect_grep 'session done \(mlet closed its socket\).*mlet exit 0' "$T/xpmgr.log"
 
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$PL_MLET_DIR/test_dns" nx.pktlab.test 127.0.0.1
 xp_endpoint "$PORT" 2>"$T/endpoint.log" || fail "pktlab-endpoint failed"
-xp_wait_exit 10
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 10
 expect_grep '^nx.pktlab.test does not exist \(via 127.0.0.1\)$' "$T/mlet.out"
 echo "ok"

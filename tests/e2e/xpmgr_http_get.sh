@@ -13,8 +13,7 @@ n=100; while [ ! -s "$T/httpd.ready" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n-1)
 
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$PL_MLET_DIR/test_http_get" 127.0.0.1 /
 xp_endpoint "$PORT" 2>"$T/endpoint.log" || fail "pktlab-endpoint failed"
-xp_wait_exit 10
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 10
 
 expect_grep '<h1>Hello from the local web server</h1>' "$T/mlet.out"
 expect_grep '^HTTP/1.0 200 OK' "$T/mlet.out"

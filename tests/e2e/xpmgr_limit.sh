@@ -21,8 +21,7 @@ wait "$STALL" || fail "the silent connection was not closed"
 expect_grep '^server closed after [0-9]+ ms$' "$T/stall.out"
 ms=$(sed -n 's/^server closed after \([0-9]*\) ms$/\1/p' "$T/stall.out")
 [ "$ms" -lt 10000 ] || fail "the silent connection waited for its handshake timeout"
-xp_wait_exit 10
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 10
 expect_grep '\[s1 [^]]*\] session dropped \(attempt limit reached\)' "$T/xpmgr.log"
 expect_grep 'done: 1 session\(s\) started, 1 ended normally, 0 failed, 1 dropped' "$T/xpmgr.log"
 
@@ -35,8 +34,7 @@ xp_wait_log '\[s1 [^]]*\] TLS established'
 wait "$A" || fail "the first endpoint"
 expect_grep '^served 2 requests$' "$T/a.out"
 expect_no_grep 'start received' "$T/b.out"
-xp_wait_exit 10
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 10
 expect_grep '\[s2 [^]]*\] ready to start; waiting: -n 1 has every remaining slot in flight' "$T/xpmgr.log"
 expect_grep '\[s2 [^]]*\] session dropped \(attempt limit reached\)' "$T/xpmgr.log"
 
@@ -48,8 +46,7 @@ xp_wait_log '\[s1 [^]]*\] TLS established'
 "$BADEP" $EP 127.0.0.1 "$PORT" serve >"$T/b.out" || fail "the waiting endpoint"
 wait "$A" || true
 expect_grep '^served 2 requests$' "$T/b.out"
-xp_wait_exit 10
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 10
 expect_grep '\[s1 [^]]*\] session failed \(endpoint refused start: ECTLNOTSUP' "$T/xpmgr.log"
 expect_grep 'done: 1 session\(s\) started, 1 ended normally, 1 failed, 0 dropped' "$T/xpmgr.log"
 echo "ok"

@@ -13,8 +13,7 @@ PORT=$(xp_port)
 # What an mlet is given.
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$MLET" probe "$T/probe.txt"
 "$BADEP" $EP 127.0.0.1 "$PORT" serve >"$T/ep.out" || fail "endpoint"
-xp_wait_exit 5
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 5
 for line in argv0=xp_mlet env=EPADDR=127.0.0.1 envc=1 fd0=socket fd0mode=blocking \
     fds=0,1,2 sigpipe=ign sigint=dfl sigterm=dfl sighup=dfl sigchld=dfl blocked=0; do
 	grep -qx "$line" "$T/probe.txt" || fail "probe: no '$line' in $(cat "$T/probe.txt")"
@@ -38,8 +37,7 @@ check_mlet() {
 	[ "$n" = 3 ] || fail "$n sessions ended with /$want/, want 3"
 	xp_check_baseline
 	kill -INT "$XPID"
-	xp_wait_exit 5
-	[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+	xp_expect_exit 0 5
 }
 check_mlet 'mlet killed by signal 6 \(SIGABRT\)' crash
 check_mlet 'mlet exit 3$' exit 3

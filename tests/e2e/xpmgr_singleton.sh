@@ -18,8 +18,7 @@ xp_start -c "$CONF" -a "127.0.0.1:$PORT" -s -n 2 "$PL_MLET_DIR/test_single_mlet"
 xp_wait_log 'singleton mlet .*test_single_mlet started \(pid [0-9]+\)'
 xp_endpoint "$PORT" 2>"$T/ep1.log" || fail "first endpoint"
 xp_endpoint "$PORT" 2>"$T/ep2.log" || fail "second endpoint"
-xp_wait_exit 10
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 10
 n=$(grep -c '(HTTP GET for 127.0.0.1/ via 127.0.0.1)' "$T/mlet.out") || true
 [ "$n" = 2 ] || fail "$n pages fetched, want 2"
 n=$(grep -c 'session started; passing it to the singleton mlet' "$T/xpmgr.log") || true
@@ -31,23 +30,19 @@ expect_grep 'singleton mlet \(pid [0-9]+\) ended: exit 0' "$T/xpmgr.log"
 # (2)
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -s -n 1 "$MLET" singleton "$T/single.txt"
 "$BADEP" $(xp_ep_creds) 127.0.0.1 "$PORT" serve >"$T/b.out" || fail "endpoint"
-xp_wait_exit 5
-[ "$XRC" = 0 ] || fail "pktxpmgr exited $XRC"
+xp_expect_exit 0 5
 [ "$(cat "$T/single.txt")" = "pass addr=127.0.0.1 datalen=10 nul=1 fds=1
 eof" ] || fail "the singleton got: $(cat "$T/single.txt")"
 
 # (3)
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -s "$MLET" write 00
-xp_wait_exit 5
-[ "$XRC" = 1 ] || fail "a writing singleton: exit $XRC, want 1"
+xp_expect_exit 1 5
 expect_grep 'singleton mlet wrote 1 bytes to its control socket' "$T/xpmgr.log"
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -s "$MLET" exit 3
-xp_wait_exit 5
-[ "$XRC" = 1 ] || fail "a failing singleton: exit $XRC, want 1"
+xp_expect_exit 1 5
 expect_grep 'singleton mlet \(pid [0-9]+\) ended unexpectedly: exit 3' "$T/xpmgr.log"
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -s "$MLET" exit 0
-xp_wait_exit 5
-[ "$XRC" = 0 ] || fail "a singleton done early: exit $XRC, want 0"
+xp_expect_exit 0 5
 "$XPMGR" -c "$CONF" -a "127.0.0.1:$PORT" -s "$T/nothere" >"$T/bad.out" 2>"$T/bad.log" &&
     fail "a missing MLET was accepted"
 expect_grep "mlet $T/nothere: No such file or directory" "$T/bad.log"
