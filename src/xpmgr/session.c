@@ -375,6 +375,10 @@ setup_started(struct session *s)
 	}
 	s->counted = 1;
 	evtimer_del(s->timer);
+	if (c->singleton && d->sg_fd == -1) {
+		session_close(s, XP_END_FAIL, "the singleton mlet is gone");
+		return;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		session_close(s, XP_END_FAIL, "socketpair: %s", strerror(errno));
 		return;
