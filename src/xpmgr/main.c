@@ -46,6 +46,9 @@ main(int argc, char *argv[])
 		usage_error(err);
 	if (cli.help) {
 		fputs(xpmgr_cli_help(), stdout);
+		fputs("\nNot in this version: broker publication (EnableExpPublication 1 is\n"
+		    "warned about; endpoints must be pointed at pktxpmgr directly) and\n"
+		    "proxy mode (EnableProxyMode 1 is refused).\n", stdout);
 		return 0;
 	}
 	if (cli.version) {
