@@ -147,6 +147,13 @@ stdio_setup(void)
 	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 || dup2(fd, 0) == -1)
 		fatal("/dev/null");
 	close(fd);
+	/*
+	 * Descriptors inherited from whoever started us become close-on-exec
+	 * like our own (mlets are spawned with everything above 2 closed
+	 * anyway; this covers anything else we might exec).
+	 */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1)
+		log_debug("close_range: %s", strerror(errno));
 }
 
 /* select()'s FD_SETSIZE is gone with libevent; the kernel's limit is what is left. */

@@ -20,6 +20,13 @@ GOOD=$!
 xp_wait_log '\[s1 [^]]*\] session started'
 xp_wait_log '\[s1 [^]]*\] linfo from endpoint: name "monitor", aux 0000, info 19 B "xp_badep says hello"'
 xp_baseline
+# Every descriptor of pktxpmgr but 0-2 is close-on-exec (O_CLOEXEC is 02000000 in fdinfo).
+for f in /proc/"$XPID"/fdinfo/*; do
+	n=${f##*/}
+	[ "$n" -le 2 ] && continue
+	fl=$(sed -n 's/^flags:[[:space:]]*//p' "$f")
+	[ $(( 0$fl & 02000000 )) -ne 0 ] || fail "fd $n ($(readlink "/proc/$XPID/fd/$n")) is not close-on-exec"
+done
 
 pids=
 for mode in stall garbage malformed oversize midmsg disconnect silent refuse monukn; do
