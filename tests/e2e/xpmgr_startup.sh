@@ -3,7 +3,8 @@
 # Proxy mode is refused (exit 1); publication on is a warning and greeting
 # goes on (the broker, on loopback here, is never contacted); -i warns;
 # an MLET that is not executable and an ExpExec chain that fails its own
-# verification stop the start with a reason.
+# verification stop the start with a reason.  The soft limit on open files
+# is raised to the hard one.
 . "$(dirname "$0")/xpmgr_lib"
 xp_pki
 PORT=$(xp_port)
@@ -22,6 +23,20 @@ xp_start -c "$T/pub.conf" -a "127.0.0.1:$PORT" -n 1 -i ep7 "$MLET" mread 1
 expect_grep 'WARN .*EnableExpPublication 1: this version does not publish' "$T/xpmgr.log"
 expect_grep 'WARN .*-i ep7: the host id only filters a broker publication' "$T/xpmgr.log"
 xp_endpoint "$PORT" 2>"$T/ep.log" || fail "endpoint with publication on"
+xp_expect_exit 0 5
+
+# Started with a low soft limit, it runs with the hard one.
+XPMGR_REAL=$XPMGR
+XPMGR=$T/lowsoft
+printf '#!/bin/sh\nulimit -Sn 64 || exit 1\nexec "%s" "$@"\n' "$XPMGR_REAL" >"$XPMGR"
+chmod +x "$XPMGR"
+xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" hold
+soft=$(awk '/^Max open files/ { print $4 }' "/proc/$XPID/limits")
+hard=$(awk '/^Max open files/ { print $5 }' "/proc/$XPID/limits")
+[ "$soft" = "$hard" ] || fail "open files: soft $soft, hard $hard"
+[ "$soft" != 64 ] || fail "the soft limit stayed at 64"
+kill -INT "$XPID"
+XPMGR=$XPMGR_REAL
 xp_expect_exit 0 5
 
 printf '#!/bin/sh\n' >"$T/notexec"
