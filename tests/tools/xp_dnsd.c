@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "xp_server.h"
+
 static void
 usage(void)
 {
@@ -49,8 +51,9 @@ question_len(const uint8_t *q, size_t len, int *nx)
 int
 main(int argc, char *argv[])
 {
-	const char		*addr = "127.0.0.1", *answer = "192.0.2.80", *ready = NULL;
-	long			 port = 53, count = -1, served = 0;
+	struct xp_srvopt	 o = { "127.0.0.1", 53, -1, NULL };
+	const char		*answer = "192.0.2.80";
+	long			 served = 0;
 	struct sockaddr_in	 sa, from;
 	socklen_t		 fromlen;
 	struct in_addr		 ans;
@@ -58,52 +61,31 @@ main(int argc, char *argv[])
 	size_t			 qlen, n;
 	ssize_t			 r;
 	int			 ch, fd, nx;
-	FILE			*f;
 
 	while ((ch = getopt(argc, argv, "a:p:A:n:r:")) != -1) {
-		switch (ch) {
-		case 'a':
-			addr = optarg;
-			break;
-		case 'p':
-			port = strtol(optarg, NULL, 10);
-			break;
-		case 'A':
+		if (xp_srvopt(&o, ch, optarg))
+			continue;
+		if (ch == 'A')
 			answer = optarg;
-			break;
-		case 'n':
-			count = strtol(optarg, NULL, 10);
-			break;
-		case 'r':
-			ready = optarg;
-			break;
-		default:
+		else
 			usage();
-		}
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	if (optind != argc || port < 0 || port > 65535 ||
-	    inet_pton(AF_INET, addr, &sa.sin_addr) != 1 ||
+	sa.sin_port = htons((uint16_t)o.port);
+	if (optind != argc || o.port < 0 || o.port > 65535 ||
+	    inet_pton(AF_INET, o.addr, &sa.sin_addr) != 1 ||
 	    inet_pton(AF_INET, answer, &ans) != 1)
 		usage();
 	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		fprintf(stderr, "xp_dnsd: %s port %ld: %s\n", addr, port, strerror(errno));
+		fprintf(stderr, "xp_dnsd: %s port %ld: %s\n", o.addr, o.port, strerror(errno));
 		return 1;
 	}
 	fromlen = sizeof(sa);
 	getsockname(fd, (struct sockaddr *)&sa, &fromlen);
-	if (ready != NULL) {
-		if ((f = fopen(ready, "w")) == NULL) {
-			perror(ready);
-			return 1;
-		}
-		fprintf(f, "%u\n", ntohs(sa.sin_port));
-		fclose(f);
-	}
-	while (count < 0 || served < count) {
+	xp_srv_ready(&o, ntohs(sa.sin_port));
+	while (o.count < 0 || served < o.count) {
 		fromlen = sizeof(from);
 		r = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
 		if (r == -1 && errno == EINTR)

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "xp_server.h"
+
 static const char default_page[] =
     "<!DOCTYPE html>\n"
     "<html><head><title>PacketLab local experiment</title></head>\n"
@@ -123,69 +125,47 @@ read_page(const char *path, size_t *len)
 int
 main(int argc, char *argv[])
 {
-	const char		*addr = "127.0.0.1", *ready = NULL;
+	struct xp_srvopt	 o = { "127.0.0.1", 80, -1, NULL };
 	const char		*page = default_page;
 	size_t			 pagelen = sizeof(default_page) - 1;
-	long			 port = 80, count = -1, served = 0;
+	long			 served = 0;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	struct sockaddr_in	*s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ss;
 	int			 ch, lfd, fd, one = 1;
-	FILE			*f;
 
 	while ((ch = getopt(argc, argv, "a:p:n:r:f:")) != -1) {
-		switch (ch) {
-		case 'a':
-			addr = optarg;
-			break;
-		case 'p':
-			port = strtol(optarg, NULL, 10);
-			break;
-		case 'n':
-			count = strtol(optarg, NULL, 10);
-			break;
-		case 'r':
-			ready = optarg;
-			break;
-		case 'f':
+		if (xp_srvopt(&o, ch, optarg))
+			continue;
+		if (ch == 'f')
 			page = read_page(optarg, &pagelen);
-			break;
-		default:
+		else
 			usage();
-		}
 	}
-	if (optind != argc || port < 0 || port > 65535)
+	if (optind != argc || o.port < 0 || o.port > 65535)
 		usage();
 	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+	if (inet_pton(AF_INET, o.addr, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
+		s4->sin_port = htons((uint16_t)o.port);
 		sslen = sizeof(*s4);
-	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, o.addr, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
+		s6->sin6_port = htons((uint16_t)o.port);
 		sslen = sizeof(*s6);
 	} else
 		usage();
 	if ((lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
 	    bind(lfd, (struct sockaddr *)&ss, sslen) == -1 || listen(lfd, 64) == -1) {
-		fprintf(stderr, "xp_httpd: %s port %ld: %s\n", addr, port, strerror(errno));
+		fprintf(stderr, "xp_httpd: %s port %ld: %s\n", o.addr, o.port, strerror(errno));
 		return 1;
 	}
 	sslen = sizeof(ss);
 	getsockname(lfd, (struct sockaddr *)&ss, &sslen);
-	port = ntohs(ss.ss_family == AF_INET ? s4->sin_port : s6->sin6_port);
-	if (ready != NULL) {
-		if ((f = fopen(ready, "w")) == NULL) {
-			perror(ready);
-			return 1;
-		}
-		fprintf(f, "%ld\n", port);
-		fclose(f);
-	}
-	while (count < 0 || served < count) {
+	xp_srv_ready(&o, ntohs(ss.ss_family == AF_INET ? s4->sin_port : s6->sin6_port));
+	while (o.count < 0 || served < o.count) {
 		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
