@@ -26,8 +26,7 @@ grep -qx 'env=EPADDR=127.0.0.1' "$T/probe4.txt" || fail "EPADDR: $(cat "$T/probe
 expect_grep '\[s1 127.0.0.1:[0-9]+ sni=-\] session started' "$T/xpmgr.log"
 
 # The port is taken: say so, exit 1.
-xp_bg "$TOOLS/xp_httpd" -a 127.0.0.1 -p "$PORT" -r "$T/busy.ready" 2>/dev/null
-n=100; while [ ! -s "$T/busy.ready" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n-1)); done
+xp_server xp_httpd -a 127.0.0.1 -p "$PORT"
 "$XPMGR" -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" hold 2>"$T/busy.log" &&
     fail "started on a port in use"
 expect_grep "cannot listen on 127.0.0.1:$PORT: Address already in use" "$T/busy.log"

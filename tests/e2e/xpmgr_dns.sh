@@ -7,8 +7,7 @@ xp_need_low_ports 53
 xp_pki
 PORT=$(xp_port)
 
-xp_bg "$TOOLS/xp_dnsd" -a 127.0.0.1 -p 53 -A 192.0.2.80 -r "$T/dnsd.ready" 2>"$T/dnsd.log"
-n=100; while [ ! -s "$T/dnsd.ready" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n-1)); done
+xp_server xp_dnsd -a 127.0.0.1 -p 53 -A 192.0.2.80
 
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$PL_MLET_DIR/test_dns" www.pktlab.test 127.0.0.1
 xp_endpoint "$PORT" 2>"$T/endpoint.log" || fail "pktlab-endpoint failed"

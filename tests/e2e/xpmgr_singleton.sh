@@ -11,8 +11,7 @@ xp_pki
 PORT=$(xp_port)
 
 # (1)
-xp_bg "$TOOLS/xp_httpd" -a 127.0.0.1 -p 80 -r "$T/httpd.ready" 2>"$T/httpd.log"
-n=100; while [ ! -s "$T/httpd.ready" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n-1)); done
+xp_server xp_httpd -a 127.0.0.1 -p 80
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -s -n 2 "$PL_MLET_DIR/test_single_mlet" \
     "$PL_MLET_DIR/test_http_get" 127.0.0.1 /
 xp_wait_log 'singleton mlet .*test_single_mlet started \(pid [0-9]+\)'
