@@ -96,6 +96,8 @@ relay_pump(struct session *s, int dir, int closing)
 				s->ep_paused = 1;
 			else
 				s->ml_paused = 1;
+			log_cdebug(s->ctx, "%s not read: %zu bytes wait for the %s",
+			    side_name[dir], evbuffer_get_length(out), side_name[!dir]);
 			return 0;
 		}
 		r = xp_frame_next(in, XP_FRAME_BODY_MAX, &s->d->scratch, &f);
@@ -177,6 +179,7 @@ relay_resume(struct session *s, int dir)
 		s->ep_paused = 0;
 	else
 		s->ml_paused = 0;
+	log_cdebug(s->ctx, "%s read again", side_name[dir]);
 	/* Frames already read first: no new data may come to wake us for them. */
 	if (relay_pump(s, dir, 0) == 0 && !(dir == XP_EP2ML ? s->ep_paused : s->ml_paused))
 		bufferevent_enable(src_of(s, dir), EV_READ);

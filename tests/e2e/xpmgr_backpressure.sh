@@ -4,7 +4,9 @@
 # pktxpmgr stops reading the endpoint, its memory stays flat, and the
 # endpoint's writes stall.  (2) An mlet pushes 30 MB of requests at an
 # endpoint that never reads: the same the other way.  Both sessions end
-# when the slow side goes, and nothing leaks.
+# when the slow side goes, and nothing leaks.  (3) Slow but willing
+# readers on both sides: reading stops and resumes many times, and every
+# byte still arrives, in both directions.
 . "$(dirname "$0")/xpmgr_lib"
 xp_pki
 EP=$(xp_ep_creds)
@@ -57,7 +59,7 @@ kill -INT "$XPID"
 xp_wait_exit 5
 
 # (2) mlet -> endpoint
-xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" mread 3000000
+xp_start -v -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" mread 3000000
 xp_baseline
 base=$(rss)
 "$BADEP" $EP -w 3 127.0.0.1 "$PORT" noread >"$T/noread.out" &
@@ -68,6 +70,25 @@ wait "$N" || true
 xp_wait_log '\[s1 [^]]*\] session done \(endpoint closed the session\)'
 bytes=$(sed -n 's/.*mlet->endpoint [0-9]* msgs \([0-9]*\) B.*/\1/p' "$T/xpmgr.log")
 [ "$bytes" -lt 15000000 ] || fail "relayed $bytes B to an endpoint that never read"
+expect_grep 'DEBUG \[s1 [^]]*\] mlet not read: [0-9]+ bytes wait for the endpoint' "$T/xpmgr.log"
 xp_check_baseline
 echo "mlet flood: $bytes B relayed, RSS +$((peak - base)) kB"
+kill -INT "$XPID"
+xp_wait_exit 5
+
+# (3) 300 ndata of 60 KiB (+4 bytes of header, 11 of ndata fields) to a slow mlet.
+xp_start -v -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$MLET" count 300 "$T/count.txt"
+"$BADEP" $EP -w 30 127.0.0.1 "$PORT" flood 300 >"$T/flood3.out" || fail "flood to a slow mlet"
+xp_expect_exit 0 30
+[ "$(cat "$T/count.txt")" = "ndata 300 bytes $((300 * (61440 + 11 + 4)))" ] ||
+    fail "the mlet got: $(cat "$T/count.txt")"
+expect_grep 'endpoint->mlet 300 msgs 18436500 B' "$T/xpmgr.log"
+expect_grep 'DEBUG \[s1 [^]]*\] endpoint not read: [0-9]+ bytes wait for the mlet' "$T/xpmgr.log"
+expect_grep 'DEBUG \[s1 [^]]*\] endpoint read again' "$T/xpmgr.log"
+# 200000 pipelined requests, each answered, through both watermarks.
+xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$MLET" mread 200000 "$T/mread.txt"
+"$BADEP" $EP -w 30 127.0.0.1 "$PORT" serve >"$T/serve.out" || fail "serving 200000 requests"
+xp_expect_exit 0 30
+[ "$(cat "$T/mread.txt")" = "replies 200000" ] || fail "the mlet got: $(cat "$T/mread.txt")"
+expect_grep '^served 200000 requests$' "$T/serve.out"
 echo "ok"

@@ -11,6 +11,8 @@
  *   hold             read fd 0 until EOF, discarding it; exit 0
  *   mread N [FILE]   send N mread requests of the time (pipelined), read
  *                    their N replies, report "replies N" to FILE or stdout
+ *   count N [FILE]   read (slowly: a pause every 8 frames) until N ndata have
+ *                    come, report "ndata N bytes B" to FILE or stdout
  *   write HEX        write these bytes to fd 0 (e.g. a malformed frame), then
  *                    hold
  *   singleton FILE   singleton-mode receiver: for each descriptor passed on
@@ -44,7 +46,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: xp_mlet probe FILE | exit N | crash | sleep S | stubborn [FILE] | hold | "
-	    "mread N [FILE] | write HEX | singleton FILE\n");
+	    "mread N [FILE] | count N [FILE] | write HEX | singleton FILE\n");
 	exit(2);
 }
 
@@ -213,6 +215,31 @@ mread(unsigned long count, const char *path)
 }
 
 static int
+count(unsigned long want, const char *path)
+{
+	static uint8_t	 frame[PL_HLEN + 0x20000];
+	uint8_t		 type;
+	uint32_t	 len;
+	unsigned long	 n = 0, bytes = 0;
+	FILE		*f;
+
+	while (n < want && read_frame(frame, sizeof(frame), &type) == 1) {
+		if (type != PL_NDATA)
+			continue;
+		pl_peek_header(frame, PL_HLEN, &type, &len);
+		n++;
+		bytes += PL_HLEN + len;
+		if (n % 8 == 0)
+			usleep(10000);
+	}
+	f = out_open(path);
+	fprintf(f, "ndata %lu bytes %lu\n", n, bytes);
+	if (f != stdout)
+		fclose(f);
+	return n == want ? 0 : 1;
+}
+
+static int
 write_hex(const char *hex)
 {
 	uint8_t	 buf[4096];
@@ -303,6 +330,8 @@ main(int argc, char *argv[])
 		return hold();
 	if (strcmp(argv[1], "mread") == 0 && (argc == 3 || argc == 4))
 		return mread(strtoul(argv[2], NULL, 10), argc == 4 ? argv[3] : NULL);
+	if (strcmp(argv[1], "count") == 0 && (argc == 3 || argc == 4))
+		return count(strtoul(argv[2], NULL, 10), argc == 4 ? argv[3] : NULL);
 	if (strcmp(argv[1], "write") == 0 && argc == 3)
 		return write_hex(argv[2]);
 	if (strcmp(argv[1], "singleton") == 0 && argc == 3)
