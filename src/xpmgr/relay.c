@@ -120,8 +120,14 @@ relay_pump(struct session *s, int dir, int closing)
 			continue;
 		}
 		if (dir == XP_EP2ML && f.type == PL_RESULT &&
-		    f.msg.u.result.errid == PL_ECTLMONUKN) {
-			/* ERRATA missing fact 1: a monitor failed after start succeeded. */
+		    f.msg.u.result.errid == PL_ECTLMONUKN &&
+		    s->st.msgs[XP_ML2EP] == 0) {
+			/*
+			 * ERRATA missing fact 1: a monitor failed after start
+			 * succeeded.  Only a result that answers no request of
+			 * the mlet's is that; after a request, ECTLMONUKN is the
+			 * mlet's own reply (a monitor crashed on it, §12.1).
+			 */
 			session_close(s, XP_END_FAIL, "endpoint could not start monitor %u "
 			    "(ECTLMONUKN after start)", f.msg.u.result.monindx);
 			return -1;

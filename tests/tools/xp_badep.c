@@ -21,6 +21,8 @@
  *               other requests: result) until pktxpmgr closes
  *   refuse      answer start with ECTLNOTSUP
  *   monukn      answer start with SUCCESS, then ECTLMONUKN for monitor 0
+ *   monuknreply like serve, but answer the first request with ECTLMONUKN
+ *               (a monitor that crashed on that request, spec §12.1)
  *   malformed   answer the setup, then send an nclose without its body
  *   oversize    answer the setup, then announce a 2 MiB ndata
  *   garbage     answer the setup, then send an HTTP request line
@@ -59,6 +61,7 @@
 
 static int		 wait_s = 10;
 static int		 start_delay_ms;
+static int		 monukn_first;	/* serve: first reply is ECTLMONUKN */
 static struct timespec	 t0;
 
 static void	 usage(void) __attribute__((noreturn));
@@ -280,6 +283,8 @@ serve(SSL *ssl)
 	while ((rc = read_msg(ssl, &buf, &cap, &len)) == 1) {
 		if (pl_decode(buf, len, &m, &used, NULL) != PL_DEC_OK)
 			pl_msg_result(&r, PL_ECTLBADMSG);
+		else if (monukn_first && n == 0)
+			pl_msg_result_mon(&r, PL_ECTLMONUKN, 0, 0);
 		else if (m.type == PL_MREAD)
 			pl_msg_mdata(&r, m.u.mread.addr, zeros, m.u.mread.len);
 		else
@@ -420,6 +425,9 @@ main(int argc, char *argv[])
 	    strcmp(mode, "hold") == 0) {
 		rc = serve(ssl) == 0 ? 0 : 1;
 	} else if (strcmp(mode, "serve") == 0) {
+		rc = serve(ssl);
+	} else if (strcmp(mode, "monuknreply") == 0) {
+		monukn_first = 1;
 		rc = serve(ssl);
 	} else if (strcmp(mode, "malformed") == 0) {
 		pl_msg_raw(&m, PL_NCLOSE, NULL, 0);
