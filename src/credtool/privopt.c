@@ -89,13 +89,20 @@ const char privopt_help[] =
 "  --src-ip-spoofing 0|1     allow spoofed source addresses\n"
 "  --limit NAME=VALUE        any other limit pair; \"*NAME\" is optional\n"
 "  --optional NAME           mark limit NAME optional (written \"*NAME\":\n"
-"                            a verifier that does not know it may ignore it)\n";
+"                            a verifier that does not know it may ignore it);\n"
+"                            only for names PacketLab does not know: 1.1.0\n"
+"                            crashes on a known limit marked optional\n";
 
 static void	 append(char **, const char *, const char *);
 static void	 add_digest(struct privopt *, char **, const char *, int);
 static void	 split_pair(struct privopt *, const char *, const char *,
 		    char **, char **);
 static void	 normalize_dest(struct cred_nvlist *, const char *);
+static int	 crashes_110(const char *);
+
+/* Why a known limit may not be written "*name" (certs spec §9.4). */
+#define OPT_KNOWN_WHY	"PacketLab 1.1.0 endpoints and pktxpmgr crash (NULL " \
+			"dereference) on a limit they know that is marked optional"
 
 void
 privopt_init(struct privopt *po, const char *cmd)
@@ -166,11 +173,17 @@ privopt_handle(struct privopt *po, int opt, const char *arg)
 		return 1;
 	case O_LIMIT:
 		split_pair(po, "--limit", arg, &name, &value);
+		if (name[0] == '*' && crashes_110(name + 1))
+			usage_fail(po->cmd, "--limit %s: %s; write it without '*'",
+			    arg, OPT_KNOWN_WHY);
 		cred_nvlist_set(&po->lim, name, 0, value);
 		free(name);
 		free(value);
 		return 1;
 	case O_OPTIONAL:
+		if (crashes_110(arg))
+			usage_fail(po->cmd, "--optional %s: %s", arg,
+			    OPT_KNOWN_WHY);
 		po->optional = xrealloc(po->optional, (po->noptional + 1) *
 		    sizeof(*po->optional));
 		po->optional[po->noptional++] = xstrdup(arg);
@@ -201,6 +214,18 @@ privopt_handle(struct privopt *po, int opt, const char *arg)
 		    arg);
 	}
 	return 1;
+}
+
+/*
+ * A limit libpktlab 1.1.0 knows: written "*name" it makes 1.1.0's decoder
+ * dereference NULL.  filter is ppksman's only, an auxiliary limit to 1.1.0.
+ */
+static int
+crashes_110(const char *name)
+{
+	int	 l = cred_lim_parse(name, strlen(name));
+
+	return l >= 0 && l != CRED_LIM_FILTER;
 }
 
 static void
@@ -359,5 +384,18 @@ privopt_finish(struct privopt *po, enum cred_type type,
 	if (cred_limits_parse(*limits_text, len, "requested limits", &cl,
 	    &err) < 0)
 		fatalx("%s", err.msg);
+	/* Only a request can still bring one: the options refuse it. */
+	for (i = 0; i < lim->n; i++) {
+		char	 opt[64], *c;
+
+		if (!lim->v[i].optional || !crashes_110(lim->v[i].name))
+			continue;
+		pl_strlcpy(opt, lim->v[i].name, sizeof(opt));
+		for (c = opt; *c != '\0'; c++)
+			if (*c == '_')
+				*c = '-';
+		fatalx("the request asks for *%s: %s; give --%s to make it "
+		    "mandatory", lim->v[i].name, OPT_KNOWN_WHY, opt);
+	}
 	cred_limits_clear(&cl);
 }

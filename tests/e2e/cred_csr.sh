@@ -46,14 +46,17 @@ grep -q "already exists" "$T/err" || fail "no reason for refusing to replace"
 
 echo "== request (csr) and its decode (show)"
 "$CRED" csr -t exppriv -k "$T/k_exper" --pathlen 1 --desc "e2e request" \
-    --max-socket-count 8 --max-recv-pkt 1000 --optional max_recv_pkt \
+    --max-socket-count 8 --max-recv-pkt 1000 \
+    --limit x_site_policy=strict --optional x_site_policy \
     -o "$T/req.csr" >/dev/null
 openssl req -in "$T/req.csr" -noout -verify 2>&1 | grep -qi "verify OK" ||
     fail "openssl does not verify the request's self-signature"
 "$CRED" show "$T/req.csr" >"$T/show.csr"
 grep -q "request for: exppriv" "$T/show.csr" || fail "csr type"
 grep -q "pathLen:     1" "$T/show.csr" || fail "csr pathLen"
-grep -q "max_recv_pkt *1000 (optional)" "$T/show.csr" || fail "csr limit"
+grep -q "max_recv_pkt *1000$" "$T/show.csr" || fail "csr limit"
+grep -q "x_site_policy *strict (.*optional)" "$T/show.csr" ||
+    fail "csr optional limit"
 grep -q "subject key: $(keyid "$T/k_exper.pub")" "$T/show.csr" ||
     fail "csr key id"
 
@@ -66,7 +69,8 @@ grep -q "written as 10.0.0.0/8" "$T/sign.err" ||
 "$CRED" show "$T/exppriv.cert" >"$T/show.cert"
 for want in "type:        exppriv (may sign; pathLen 1)" \
     "description: e2e request" "max_socket_count     4" \
-    "max_recv_pkt         1000 (optional)" "valid_dest           10.0.0.0/8" \
+    "max_recv_pkt         1000" "valid_dest           10.0.0.0/8" \
+    "*x_site_policy       strict (not known to PacketLab; optional)" \
     "subject key: $(keyid "$T/k_exper.pub")" \
     "signer key:  $(keyid "$T/k_eop.pub")" \
     "valid:       1970-01-01 .. 2038-01-19 03:14:07 UTC"; do
@@ -74,8 +78,48 @@ for want in "type:        exppriv (may sign; pathLen 1)" \
 done
 # The 1.2.3.3 payload as written, seen by openssl.
 openssl x509 -in "$T/exppriv.cert" -noout -text | grep -qF \
-    'max_socket_count=4;*max_recv_pkt=1000;valid_dest=10.0.0.0/8;' ||
+    'max_socket_count=4;max_recv_pkt=1000;valid_dest=10.0.0.0/8;*x_site_policy=strict;' ||
     fail "1.2.3.3 payload not as expected"
+
+echo "== no known limit marked optional (PacketLab 1.1.0 crashes on one)"
+# certs spec §9.4: libpktlab 1.1.0 dereferences NULL when it decodes a known
+# limit written "*name", so such a certificate would kill every 1.1.0
+# endpoint and pktxpmgr that reads it.  Refused on the command line ...
+for args in "--max-recv-pkt 5 --optional max_recv_pkt" \
+    "--limit *max_socket_count=2" "--monitor $(printf '%064d' 0) --optional monitor"; do
+	for cmd in "csr -t exppriv -k $T/k_exper" "sign -K $T/k_eop -k $T/k_exper.pub -t exppriv"; do
+		set +e
+		# shellcheck disable=SC2086
+		"$CRED" $cmd $args -o "$T/opt.out" >/dev/null 2>"$T/err"
+		rc=$?
+		set -e
+		[ $rc = 2 ] || fail "$cmd $args: exit $rc, not 2"
+		grep -q "PacketLab 1.1.0 .* crash" "$T/err" ||
+		    fail "$cmd $args: no reason ($(cat "$T/err"))"
+		[ ! -e "$T/opt.out" ] || fail "$cmd $args: wrote a file"
+	done
+done
+# ... and when a request (from another tool) asks for it: its own key signs
+# a PKCS#10 request with "*max_recv_pkt=5;" in 1.2.3.3.
+hexof() { printf '%s' "$1" | od -An -tx1 | tr -s ' \n' '::' | sed 's/^://; s/:$//'; }
+info="cert_type=exppriv;"
+lim="*max_recv_pkt=5;"
+openssl req -new -key "$T/k_exper" -subj "/CN=x" -out "$T/optreq.csr" \
+    -addext "1.2.3.1=critical,DER:04:$(printf '%02x' ${#info}):$(hexof "$info")" \
+    -addext "1.2.3.3=critical,DER:04:$(printf '%02x' ${#lim}):$(hexof "$lim")"
+set +e
+"$CRED" sign -K "$T/k_eop" -r "$T/optreq.csr" -o "$T/opt.cert" >/dev/null 2>"$T/err"
+rc=$?
+set -e
+[ $rc = 1 ] || fail "request with *max_recv_pkt: exit $rc, not 1"
+grep -q "\*max_recv_pkt.*PacketLab 1.1.0 .* crash" "$T/err" ||
+    fail "request with *max_recv_pkt: no reason ($(cat "$T/err"))"
+[ ! -e "$T/opt.cert" ] || fail "request with *max_recv_pkt: certificate written"
+# The command line can make it mandatory: it wins name by name.
+"$CRED" sign -K "$T/k_eop" -r "$T/optreq.csr" --max-recv-pkt 5 \
+    -o "$T/opt.cert" >/dev/null 2>&1 || fail "--max-recv-pkt over the request's *max_recv_pkt"
+"$CRED" show "$T/opt.cert" | grep -q "^    max_recv_pkt  *5$" ||
+    fail "max_recv_pkt not made mandatory"
 
 echo "== the experimenter signs the controller's pubcmd"
 "$CRED" sign -K "$T/k_exper" -k "$T/k_xc.pub" -t pubcmd \
