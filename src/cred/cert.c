@@ -581,6 +581,30 @@ cred_certs_free(struct cred_certs *cs)
 }
 
 int
+cred_certs_crash_110(const struct cred_certs *cs, enum cred_lim *lim)
+{
+	struct cred_cert	 c;
+	uint32_t		 bits;
+	size_t			 i;
+	int			 l;
+
+	for (i = 0; i < cs->n; i++) {
+		if (cred_cert_decode(cs->x[i], cs->label[i], &c, NULL) < 0)
+			continue;
+		bits = c.lim.optional & CRED_LIM_KNOWN_110;
+		cred_cert_clear(&c);
+		if (bits == 0)
+			continue;
+		for (l = 0; !(bits & CRED_LIM_BIT(l)); l++)
+			;
+		*lim = (enum cred_lim)l;
+		return (int)i;
+	}
+	ERR_clear_error();
+	return -1;
+}
+
+int
 cred_certs_leaf_first(struct cred_certs *cs, const EVP_PKEY *key,
     const char *what, struct cred_err *err)
 {

@@ -163,6 +163,13 @@ enum cred_lim {
 #define CRED_LIM_FIRST_NUM	CRED_LIM_MAX_NUM_PRIORITY
 #define CRED_LIM_LAST_NUM	CRED_LIM_MAX_RECV_PKT
 #define CRED_LIM_BIT(l)		(1u << (l))
+/*
+ * The limits libpktlab 1.1.0 knows (filter is ppksman's only).  1.1.0
+ * dereferences NULL when one of these is marked optional ("*max_recv_pkt",
+ * certs spec §9.4): pktlab-cred never writes that, and pktxpmgr warns.
+ */
+#define CRED_LIM_KNOWN_110	(((1u << CRED_LIM_NKNOWN) - 1) & \
+				    ~CRED_LIM_BIT(CRED_LIM_FILTER))
 
 /* A name-value pair that carries no meaning for us (auxiliary). */
 struct cred_nv {
@@ -336,6 +343,13 @@ int	 cred_certs_load(struct cred_certs *, const char *const *paths, size_t n,
 /* Adds a reference to x. */
 void	 cred_certs_add(struct cred_certs *, X509 *, const char *label);
 void	 cred_certs_free(struct cred_certs *);
+/*
+ * The first certificate of the list that libpktlab 1.1.0 crashes on when it
+ * decodes it: one marking a limit of CRED_LIM_KNOWN_110 optional.  Returns
+ * its index with *lim set, or -1 (also when nothing decodes: the chain
+ * check reports that).
+ */
+int	 cred_certs_crash_110(const struct cred_certs *, enum cred_lim *lim);
 /*
  * pktxpmgr's leaf selection: swap the certificate whose SKI is keyid(key)
  * with the first one.  Fails with "no certificate in A, B matches the

@@ -225,7 +225,7 @@ crashes_110(const char *name)
 {
 	int	 l = cred_lim_parse(name, strlen(name));
 
-	return l >= 0 && l != CRED_LIM_FILTER;
+	return l >= 0 && (CRED_LIM_KNOWN_110 & CRED_LIM_BIT(l)) != 0;
 }
 
 static void

@@ -191,6 +191,7 @@ check_entry(const struct xpmgr_conf *c, size_t i, const EVP_PKEY *key,
 	    &err) == -1 ||
 	    cred_certs_leaf_first(&ce->certs, key, "the chain", &err) == -1)
 		return check_fail(c, e->line, "ExpExec", "EXPPRIVCHAIN_PATH: %s", err.msg);
+	xp_tls_warn_crash_110(c, e->line, &ce->certs);
 	if (cred_chain_verify(&ce->certs, ce->roots.n > 0 ? &ce->roots : NULL,
 	    CRED_MODE_ENDPOINT_AUTH_CONTROLLER, (int64_t)time(NULL), &ce->chain,
 	    &err) != CRED_OK)

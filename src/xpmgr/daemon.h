@@ -38,6 +38,7 @@ struct evbuffer;
 struct ssl_ctx_st;
 struct ssl_st;
 struct xpmgr_conf;
+struct cred_certs;
 
 /*
  * Limits.  Compile-time constants, documented in docs/xpmgr.md.
@@ -106,6 +107,12 @@ const struct xp_entry *xp_tls_entry(struct xp_tls *t, struct ssl_st *ssl);
 const char	*xp_tls_sni(struct ssl_st *ssl);
 /* Why a handshake failed, for the log. */
 char		*xp_tls_failure(struct ssl_st *ssl, unsigned long err, char *out, size_t outlen);
+/*
+ * Warn when the chain of the ExpExec entry on line has a certificate that
+ * makes a 1.1.0 endpoint crash (we send every certificate listed).
+ */
+void		 xp_tls_warn_crash_110(const struct xpmgr_conf *c, unsigned line,
+		    const struct cred_certs *certs);
 
 /* ---- mlet.c: children ---- */
 

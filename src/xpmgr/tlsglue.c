@@ -118,6 +118,7 @@ entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
 		cred_chain_free(&chain);
 		return -1;
 	}
+	xp_tls_warn_crash_110(c, x->line, certs);
 	e->has_trusted = roots->n > 0;
 	if (chain.eff.nmonitor > 0) {
 		e->monitors = xcalloc(chain.eff.nmonitor, sizeof(*e->monitors));
@@ -126,6 +127,21 @@ entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
 	}
 	cred_chain_free(&chain);
 	return 0;
+}
+
+void
+xp_tls_warn_crash_110(const struct xpmgr_conf *c, unsigned line,
+    const struct cred_certs *certs)
+{
+	enum cred_lim	 l;
+	int		 i;
+
+	if ((i = cred_certs_crash_110(certs, &l)) < 0)
+		return;
+	log_warnx("%s:%u: ExpExec: %s marks the limit %s optional (*%s): PacketLab "
+	    "1.1.0 endpoints crash decoding it (they get every certificate of the "
+	    "chain); have it reissued without the '*'", c->path, line,
+	    certs->label[i], cred_lim_name(l), cred_lim_name(l));
 }
 
 void

@@ -152,6 +152,19 @@ run dup 0 -t -c "$P/dup.conf" -p ctrl.example "$MLET"
 has dup err "dup.conf:3: ControllerPrivkeyPath: given again: this value replaces the one on line 2"
 has dup err "dup.conf: -p is ignored: publication is off (EnableExpPublication 0)"
 
+# A chain with a known limit marked optional (*max_recv_pkt) works with our
+# endpoint, but every 1.1.0 endpoint crashes decoding it (certs spec §9.4):
+# said at the check and at start-up; the certificate is named.
+printf 'EnableExpPublication 0\nControllerPrivkeyPath keys/k_xc\nExpExec 1::%s,certs/pubcmd_exper_xc.cert:keys/k_eop.pub::\n' \
+    "$PKI/certs/exppriv_eop_exper.optstar.cert" >"$P/optstar.conf"
+run optstar 0 -t -c "$P/optstar.conf" "$MLET"
+has optstar err "optstar.conf:3: ExpExec: exppriv_eop_exper.optstar.cert marks the limit max_recv_pkt optional (*max_recv_pkt): PacketLab 1.1.0 endpoints crash decoding it"
+has optstar out "check passed"
+# A singleton that ends at once ends the run.
+run optstar_run 0 -s -c "$P/optstar.conf" -a "127.0.0.1:$("${PL_BUILD_DIR:?}/tests/tools/xp_freeport")" "$MLET"
+has optstar_run err "optstar.conf:3: ExpExec: exppriv_eop_exper.optstar.cert marks the limit max_recv_pkt optional (*max_recv_pkt): PacketLab 1.1.0 endpoints crash decoding it"
+hasnt local err "optional"
+
 # 9. No HOME: ./xpmgr.conf, said so.
 (cd "$P" && env -u HOME "$BIN" -t "$MLET" >"$T/nohome.out" 2>"$T/nohome.err") || fail "nohome: exit $?"
 has nohome err "HOME is not set: using xpmgr.conf in the working directory"
