@@ -29,7 +29,7 @@ for f in /proc/"$XPID"/fdinfo/*; do
 done
 
 pids=
-for mode in stall garbage malformed oversize midmsg disconnect silent refuse monukn; do
+for mode in stall garbage malformed oversize midmsg disconnect silent silentrst refuse monukn; do
 	"$BADEP" $EP -w 10 127.0.0.1 "$PORT" $mode >"$T/$mode.out" 2>&1 &
 	pids="$pids $!"
 done
@@ -56,6 +56,10 @@ for want in \
     'TLS handshake failed: unknown SNI "wrongkey"'; do
 	xp_wait_log "$want" 5
 done
+# silent and silentrst (a TCP reset, as a close with our start unread gives):
+# both get the ERRATA missing fact 2 hint.
+[ "$(grep -c 'endpoint disconnected right after TLS without a message' "$T/xpmgr.log")" -ge 2 ] ||
+    fail "a reset right after TLS did not get the disconnect hint"
 expect_grep '^start refused$' "$T/refuse.out"
 expect_grep '^tls failed' "$T/sni.out"
 

@@ -16,6 +16,9 @@
  * Modes (each prints what happened on stdout, one line per fact):
  *   stall       TCP only, never a byte; wait for pktxpmgr to close
  *   silent      TLS, then close without a message
+ *   silentrst   TLS, wait until pktxpmgr's first message is here, then
+ *               close without reading it nor sending close_notify: the
+ *               kernel answers with a TCP reset
  *   hold        answer the setup, then read until pktxpmgr closes
  *   serve       answer the setup, then answer each request (mread: mdata,
  *               other requests: result) until pktxpmgr closes
@@ -417,6 +420,14 @@ main(int argc, char *argv[])
 	if (strcmp(mode, "silent") == 0) {
 		SSL_shutdown(ssl);
 		close(fd);
+		return 0;
+	}
+	if (strcmp(mode, "silentrst") == 0) {
+		struct pollfd	 pfd = { fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, wait_s * 1000) != 1)
+			return 1;
+		close(fd);	/* unread data: RST, no FIN */
 		return 0;
 	}
 	if (setup(ssl, mode, linfo) == -1)
