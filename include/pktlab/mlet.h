@@ -28,7 +28,8 @@
  *    MSG_DONTWAIT/MSG_NOSIGNAL per call, never changes the descriptor's
  *    flags, and never raises SIGPIPE.
  *  - Some replies end the session (ERRATA 6): the SUCCESS reply to yield, a
- *    result ECTLBADMSG, a start failure, an unsolicited error result, and
+ *    result ECTLBADMSG (except to an nctl, whose unknown command gets it
+ *    without a reset), a start failure, an unsolicited error result, and
  *    the suspd notification.  Once one is seen pl_mlet_ending() is 1,
  *    nothing more is read or written, and every later wait that the queue
  *    (and the bytes already received) cannot satisfy fails with

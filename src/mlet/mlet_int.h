@@ -17,6 +17,7 @@ struct pending {
 	TAILQ_ENTRY(pending)	 entry;
 	uint64_t		 seq;
 	uint8_t			 type;		/* the request's type */
+	uint8_t			 encoded;	/* built by the codec, so well formed */
 	uint8_t			 sktid, family, proto;	/* nopen, nclose */
 	uint32_t		 addr;		/* mread */
 	uint16_t		 len;		/* mread */

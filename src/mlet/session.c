@@ -556,7 +556,9 @@ note_result(struct pl_mlet *m, const struct pending *p, uint16_t errid)
 {
 	char	 tb[8];
 
-	if (errid == PL_ECTLBADMSG)
+	/* A well-formed nctl gets ECTLBADMSG for an unknown command, without
+	 * a reset (spec §4.11, §5, ERRATA 4); otherwise it means malformed. */
+	if (errid == PL_ECTLBADMSG && !(p->type == PL_NCTL && p->encoded))
 		set_ending(m, PL_MLET_ENDED, "endpoint rejected a %s request as "
 		    "malformed (ECTLBADMSG): the session is ending",
 		    mlet_type_str(p->type, tb));
@@ -669,6 +671,7 @@ send_msg(struct pl_mlet *m, const struct pl_msg *msg, int64_t deadline,
 		if ((p = calloc(1, sizeof(*p))) == NULL)
 			return mlet_fail(m, PL_MLET_NOMEM, "%s: out of memory", op);
 		p->type = msg->type;
+		p->encoded = msg->known;
 		if (msg->known && msg->type == PL_NOPEN) {
 			p->sktid = msg->u.nopen.sktid;
 			p->family = msg->u.nopen.family;

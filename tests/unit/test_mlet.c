@@ -447,6 +447,37 @@ START_TEST(test_ending_results)
 }
 END_TEST
 
+/*
+ * An unknown nctl command is answered ECTLBADMSG without a reset (spec
+ * §4.11, §5, ERRATA 4): that reply does not end the session.
+ */
+START_TEST(test_nctl_badmsg_goes_on)
+{
+	struct pl_msg	 msg;
+	uint8_t		 b;
+
+	script("mlet->ep 2a000013010406000010000000000000007f0000010050\n"
+	    "ep->mlet 40000000\n"
+	    "mlet->ep 2e00000c010406000000000000000077\nep->mlet 400000020010\n"
+	    "mlet->ep 28000006100200000001\nep->mlet 410000051002000001\n"
+	    "mlet EOF\n");
+	{
+		struct pl_mlet_addr	 ra;
+
+		ck_assert_int_eq(pl_mlet_addr_parse(&ra, "127.0.0.1", 80), 0);
+		ck_assert_int_eq(pl_mlet_nopen_tcp(m, 1, NULL, &ra, 0x1000), 0);
+	}
+	pl_msg_nctl(&msg, 1, PL_FAM_IPV4, PL_PROTO_TCP, 0, 0x77);
+	ck_assert_int_eq(pl_mlet_request(m, &msg, NULL), PL_MLET_ERRID);
+	ck_assert_int_eq(pl_mlet_error(m)->errid, PL_ECTLBADMSG);
+	ck_assert_int_eq(pl_mlet_ending(m), 0);
+	ck_assert_int_eq(pl_mlet_mread(m, PL_SP_IP4DNSNO, &b, 1), 0);
+	ck_assert_uint_eq(b, 1);
+	shutdown(pl_mlet_fd(m), SHUT_WR);
+	finish();
+}
+END_TEST
+
 START_TEST(test_unsolicited_monukn)
 {
 	struct pl_mlet_msg	*n;
@@ -834,6 +865,7 @@ mlet_suite(void)
 	tcase_add_test(tc, test_eof_while_waiting);
 	tcase_add_test(tc, test_suspd);
 	tcase_add_test(tc, test_ending_results);
+	tcase_add_test(tc, test_nctl_badmsg_goes_on);
 	tcase_add_test(tc, test_unsolicited_monukn);
 	tcase_add_test(tc, test_unsolicited_success);
 	tcase_add_test(tc, test_yield_eof);
