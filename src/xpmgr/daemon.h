@@ -105,6 +105,8 @@ struct ssl_st	*xp_tls_ssl_new(struct xp_tls *t);
 const struct xp_entry *xp_tls_entry(struct xp_tls *t, struct ssl_st *ssl);
 /* The SNI the endpoint sent, or NULL. */
 const char	*xp_tls_sni(struct ssl_st *ssl);
+/* How many certificates of the endpoint's chain were verified (0: none sent). */
+size_t		 xp_tls_peer_ncerts(struct ssl_st *ssl);
 /* Why a handshake failed, for the log. */
 char		*xp_tls_failure(struct ssl_st *ssl, unsigned long err, char *out, size_t outlen);
 /*

@@ -191,6 +191,7 @@ setup_begin(struct session *s)
 {
 	struct xpd	*d = s->d;
 	const char	*sni;
+	size_t		 n;
 
 	s->state = XP_S_SETUP;
 	sni = xp_tls_sni(s->ssl);
@@ -203,6 +204,13 @@ setup_begin(struct session *s)
 	log_cinfo(s->ctx, "TLS established (%s, %s), ExpExec entry %s%s",
 	    SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl),
 	    s->xe->snikey, s->xe->is_default ? " (default)" : "");
+	if (!s->xe->has_trusted && (n = xp_tls_peer_ncerts(s->ssl)) == 0)
+		log_cinfo(s->ctx, "endpoint not authenticated: it presented no "
+		    "certificate, and this ExpExec entry trusts no operator key");
+	else if (!s->xe->has_trusted)
+		log_cinfo(s->ctx, "endpoint chain of %zu certificate%s checked for "
+		    "form only (top signature unchecked): this ExpExec entry trusts "
+		    "no operator key", n, n == 1 ? "" : "s");
 	if (d->state != XPD_RUNNING) {
 		session_close(s, XP_END_DROPPED, "no longer greeting endpoints");
 		return;

@@ -120,6 +120,12 @@ entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
 	}
 	xp_tls_warn_crash_110(c, x->line, certs);
 	e->has_trusted = roots->n > 0;
+	if (!e->has_trusted)
+		/* 1.1.0 does the same, silently (xpmgr spec §2.5: a weakness). */
+		log_warnx("%s:%u: ExpExec: TRUSTEDEOP_PATH is empty: any endpoint is "
+		    "accepted, even one without a certificate, and an endpoint's "
+		    "chain is checked for form only (its top signature is not "
+		    "checked)", c->path, x->line);
 	if (chain.eff.nmonitor > 0) {
 		e->monitors = xcalloc(chain.eff.nmonitor, sizeof(*e->monitors));
 		memcpy(e->monitors, chain.eff.monitor, chain.eff.nmonitor * 32);
@@ -173,6 +179,14 @@ xp_tls_entry(struct xp_tls *t, SSL *ssl)
 	if ((i = cred_tls_server_entry(ssl, NULL)) < 0 || (size_t)i >= t->ne)
 		return NULL;
 	return &t->e[i];
+}
+
+size_t
+xp_tls_peer_ncerts(SSL *ssl)
+{
+	const struct cred_chain	*pc = cred_tls_peer_chain(ssl);
+
+	return pc != NULL ? pc->n : 0;
 }
 
 const char *
