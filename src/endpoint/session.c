@@ -50,6 +50,7 @@ struct ep_out {
 static void	 ctl_readcb(struct bufferevent *, void *);
 static void	 ctl_eventcb(struct bufferevent *, short, void *);
 static void	 ctl_drained(struct evbuffer *, const struct evbuffer_cb_info *, void *);
+static int	 cut_short(struct evbuffer *, size_t *, size_t *);
 static void	 kick_cb(evutil_socket_t, short, void *);
 static void	 setup_timeout_cb(evutil_socket_t, short, void *);
 static void	 limit_cb(evutil_socket_t, short, void *);
@@ -247,6 +248,7 @@ ctl_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ep_session	*s = arg;
 	unsigned long		 e;
+	size_t			 got, want;
 	char			 buf[256];
 
 	if (s->state == EP_CLOSING) {
@@ -256,6 +258,13 @@ ctl_eventcb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_EOF) {
+		/* §2: EOF inside a message is an error, not the end of an experiment. */
+		if (cut_short(bufferevent_get_input(bev), &got, &want)) {
+			ep_session_close(s, EP_END_FAIL, 0, "controller closed the "
+			    "connection in the middle of a message (%zu of %zu bytes "
+			    "received)", got, want);
+			return;
+		}
 		if (s->state == EP_SETUP)
 			ep_session_close(s, EP_END_FAIL, 0, "controller closed "
 			    "the connection before start");
@@ -273,6 +282,39 @@ ctl_eventcb(struct bufferevent *bev, short what, void *arg)
 			ep_session_close(s, EP_END_FAIL, 0, "connection error: %s",
 			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	}
+}
+
+/*
+ * A message cut short at the end of the input: 1 with the bytes of it
+ * received and the bytes it needed.  Whole messages before it are skipped:
+ * TLS may report the close in the same read as the last requests.
+ */
+static int
+cut_short(struct evbuffer *in, size_t *got, size_t *want)
+{
+	struct evbuffer_ptr	 p;
+	uint8_t			 hdr[PL_HLEN];
+	uint32_t		 bodylen;
+	size_t			 len = evbuffer_get_length(in), off = 0;
+
+	while (off < len) {
+		if (len - off < PL_HLEN) {
+			*got = len - off;
+			*want = PL_HLEN;
+			return 1;
+		}
+		if (evbuffer_ptr_set(in, &p, off, EVBUFFER_PTR_SET) == -1 ||
+		    evbuffer_copyout_from(in, &p, hdr, PL_HLEN) != PL_HLEN)
+			return 0;
+		(void)pl_peek_header(hdr, PL_HLEN, NULL, &bodylen);
+		if (len - off - PL_HLEN < bodylen) {
+			*got = len - off;
+			*want = PL_HLEN + (size_t)bodylen;
+			return 1;
+		}
+		off += PL_HLEN + (size_t)bodylen;
+	}
+	return 0;
 }
 
 /* Bytes left the output buffer: retire the messages they completed. */

@@ -172,6 +172,27 @@ START_TEST(malformed_resets)
 }
 END_TEST
 
+/* §2: EOF in the middle of a message is an error, not a normal end. */
+START_TEST(eof_mid_message)
+{
+	struct ep_ctl	 c;
+	int		 st;
+
+	ep_ctl_start(&c, NULL);
+	ep_ctl_begin(&c);
+	/* An mread whose header announces 6 body bytes; 2 come. */
+	ep_ctl_send_raw(&c, (const uint8_t *)"\x28\0\0\x06\x10\x02", 6);
+	usleep(100000);
+	ep_ctl_hangup(&c);
+	st = ep_ctl_exit(&c, 10000);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	    "endpoint exit status %d, expected exit(1) (log %s)", st, c.log);
+	ck_assert(ep_ctl_log_has(&c, "in the middle of a message (6 of 10 bytes "
+	    "received)"));
+	ep_ctl_free(&c);
+}
+END_TEST
+
 START_TEST(monitors_required)
 {
 	struct ep_ctl	 c;
@@ -922,6 +943,7 @@ suite(void)
 	ADD("setup", setup_phase);
 	ADD("setup_timeout", setup_timeout_silent);
 	ADD("malformed", malformed_resets);
+	ADD("eof_mid_message", eof_mid_message);
 	ADD("monitors", monitors_required);
 	ADD("vmem", vmem_sysparam);
 	ADD("yield", yield_ends);
