@@ -54,7 +54,7 @@ relay_start(struct session *s)
 	bufferevent_setcb(s->ml, relay_ml_read, relay_ml_write, relay_ml_event, s);
 	/* Input holds at most one frame in the making (plus one read). */
 	bufferevent_setwatermark(s->ep, EV_READ, 0, PL_HLEN + XP_FRAME_BODY_MAX);
-	bufferevent_setwatermark(s->ml, EV_READ, 0, PL_HLEN + XP_FRAME_BODY_MAX);
+	bufferevent_setwatermark(s->ml, EV_READ, 0, PL_HLEN + XP_FRAME_BODY_MAX_MLET);
 	bufferevent_setwatermark(s->ep, EV_WRITE, XP_LOW_WATER, 0);
 	bufferevent_setwatermark(s->ml, EV_WRITE, XP_LOW_WATER, 0);
 	bufferevent_enable(s->ml, EV_READ | EV_WRITE);
@@ -100,7 +100,8 @@ relay_pump(struct session *s, int dir, int closing)
 			    side_name[dir], evbuffer_get_length(out), side_name[!dir]);
 			return 0;
 		}
-		r = xp_frame_next(in, XP_FRAME_BODY_MAX, &s->d->scratch, &f);
+		r = xp_frame_next(in, dir == XP_EP2ML ? XP_FRAME_BODY_MAX :
+		    XP_FRAME_BODY_MAX_MLET, &s->d->scratch, &f);
 		switch (r) {
 		case XP_FRAME_NEED:
 			return 0;

@@ -21,7 +21,10 @@
  *               kernel answers with a TCP reset
  *   hold        answer the setup, then read until pktxpmgr closes
  *   serve       answer the setup, then answer each request (mread: mdata,
- *               other requests: result) until pktxpmgr closes
+ *               other requests: result) until pktxpmgr closes; an nsend of
+ *               more than 64 KiB is reported "big nsend N bytes intact" when
+ *               byte i of its payload is i % 251 (xp_mlet nsend), else
+ *               "... corrupt"
  *   refuse      answer start with ECTLNOTSUP
  *   monukn      answer start with SUCCESS, then ECTLMONUKN for monitor 0
  *   monuknreply like serve, but answer the first request with ECTLMONUKN
@@ -290,6 +293,16 @@ serve(SSL *ssl)
 			pl_msg_result_mon(&r, PL_ECTLMONUKN, 0, 0);
 		else if (m.type == PL_MREAD)
 			pl_msg_mdata(&r, m.u.mread.addr, zeros, m.u.mread.len);
+		else if (m.type == PL_NSEND && m.u.ndata.len > 0x10000) {
+			size_t	 i;
+
+			for (i = 0; i < m.u.ndata.len &&
+			    m.u.ndata.data[i] == (uint8_t)(i % 251); i++)
+				;
+			printf("big nsend %zu bytes %s\n", (size_t)m.u.ndata.len,
+			    i == m.u.ndata.len ? "intact" : "corrupt");
+			pl_msg_result(&r, PL_SUCCESS);
+		}
 		else
 			pl_msg_result(&r, PL_SUCCESS);
 		if (send_msg(ssl, &r) == -1)

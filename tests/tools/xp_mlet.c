@@ -15,6 +15,9 @@
  *                    come, report "ndata N bytes B" to FILE or stdout
  *   write HEX        write these bytes to fd 0 (e.g. a malformed frame), then
  *                    hold
+ *   nsend SIZE [FILE]  send one TCP nsend on socket 1 with SIZE bytes of
+ *                    payload (byte i is i % 251), read its reply, report
+ *                    "reply ERRID" to FILE or stdout
  *   singleton FILE   singleton-mode receiver: for each descriptor passed on
  *                    fd 0, log "pass addr=<text> datalen=<n> fds=<count>" to
  *                    FILE and close it; "eof" at EOF; exit 0
@@ -46,7 +49,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: xp_mlet probe FILE | exit N | crash | sleep S | stubborn [FILE] | hold | "
-	    "mread N [FILE] | count N [FILE] | write HEX | singleton FILE\n");
+	    "mread N [FILE] | count N [FILE] | write HEX | nsend SIZE [FILE] | "
+	    "singleton FILE\n");
 	exit(2);
 }
 
@@ -240,6 +244,42 @@ count(unsigned long want, const char *path)
 }
 
 static int
+nsend(size_t size, const char *path)
+{
+	static uint8_t	 frame[PL_HLEN + 0x10000];
+	struct pl_msg	 m;
+	uint8_t		*data, *msg, type;
+	ssize_t		 n;
+	size_t		 i;
+	int		 got = -1;
+	FILE		*f;
+
+	data = xmalloc(size > 0 ? size : 1);
+	for (i = 0; i < size; i++)
+		data[i] = (uint8_t)(i % 251);
+	pl_msg_nsend(&m, 1, PL_FAM_IPV4, PL_PROTO_TCP, 0, 0, NULL, 0, data, size);
+	if ((n = pl_encode(&m, NULL, 0)) < 0)
+		usage();
+	msg = xmalloc((size_t)n);
+	pl_encode(&m, msg, (size_t)n);
+	if (writeall(0, msg, (size_t)n) == -1) {
+		perror("write");
+		return 1;
+	}
+	while (got < 0 && read_frame(frame, sizeof(frame), &type) == 1)
+		if (type == PL_RESULT && pl_decode(frame, sizeof(frame), &m, NULL,
+		    NULL) == PL_DEC_OK)
+			got = m.u.result.errid;
+	f = out_open(path);
+	fprintf(f, "reply %d\n", got);
+	if (f != stdout)
+		fclose(f);
+	free(msg);
+	free(data);
+	return got == 0 ? 0 : 1;
+}
+
+static int
 write_hex(const char *hex)
 {
 	uint8_t	 buf[4096];
@@ -332,6 +372,8 @@ main(int argc, char *argv[])
 		return mread(strtoul(argv[2], NULL, 10), argc == 4 ? argv[3] : NULL);
 	if (strcmp(argv[1], "count") == 0 && (argc == 3 || argc == 4))
 		return count(strtoul(argv[2], NULL, 10), argc == 4 ? argv[3] : NULL);
+	if (strcmp(argv[1], "nsend") == 0 && (argc == 3 || argc == 4))
+		return nsend(strtoul(argv[2], NULL, 10), argc == 4 ? argv[3] : NULL);
 	if (strcmp(argv[1], "write") == 0 && argc == 3)
 		return write_hex(argv[2]);
 	if (strcmp(argv[1], "singleton") == 0 && argc == 3)

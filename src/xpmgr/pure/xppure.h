@@ -19,9 +19,12 @@
 
 struct evbuffer;
 
-/* The largest message body relayed in either direction (1 MiB).  The wire
- * allows 16 MiB; nothing a 1.1.0 endpoint or example mlet sends comes near. */
+/* The largest message body taken from the endpoint (1 MiB): a 1.1.0
+ * endpoint sends at most 64 KiB and a few bytes (ndata, mdata, linfo). */
 #define XP_FRAME_BODY_MAX	(1024u * 1024u)
+/* From the mlet, every body a header can describe, as 1.1.0 relays: an
+ * nsend or mwrite may be that large (NSEND_MAX is not enforced). */
+#define XP_FRAME_BODY_MAX_MLET	PL_BODY_MAX
 /* Room for an EPADDR value (INET6_ADDRSTRLEN). */
 #define XP_EPADDR_MAX		46
 /* Room for a log context "s12 [2001:db8::1]:50312 sni=<63 chars>". */
