@@ -204,7 +204,8 @@ setup_begin(struct session *s)
 	log_cinfo(s->ctx, "TLS established (%s, %s), ExpExec entry %s%s",
 	    SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl),
 	    s->xe->snikey, s->xe->is_default ? " (default)" : "");
-	if (!s->xe->has_trusted && (n = xp_tls_peer_ncerts(s->ssl)) == 0)
+	n = xp_tls_peer_ncerts(s->ssl);
+	if (!s->xe->has_trusted && n == 0)
 		log_cinfo(s->ctx, "endpoint not authenticated: it presented no "
 		    "certificate, and this ExpExec entry trusts no operator key");
 	else if (!s->xe->has_trusted)
