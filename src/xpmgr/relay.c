@@ -2,7 +2,9 @@
  * relay.c: the data path of a running session.  Whole messages move between
  * the endpoint (TLS) and the mlet (plain socket) in both directions: headers
  * are parsed, known bodies validated, the original bytes forwarded without
- * re-encoding; linfo from the endpoint is logged and eaten.
+ * re-encoding; linfo from the endpoint is logged and eaten.  A malformed
+ * message ends the session when the endpoint sends it; from the mlet it is
+ * forwarded with a warning, as 1.1.0 does, for the endpoint to judge.
  *
  * Back-pressure (the le-proxy pattern): when the partner's output holds more
  * than XP_HIGH_WATER bytes the source stops reading, and the partner's write
@@ -109,6 +111,16 @@ relay_pump(struct session *s, int dir, int closing)
 			session_close(s, XP_END_FAIL, "%s sent an %s", side_name[dir], f.why);
 			return -1;
 		case XP_FRAME_MALFORMED:
+			if (dir == XP_ML2EP) {
+				/*
+				 * 1.1.0 forwards it as raw bytes; the endpoint's
+				 * decoder is the judge (ECTLBADMSG, then a reset).
+				 */
+				log_cwarnx(s->ctx, "mlet sent a malformed %s (%s): "
+				    "forwarded; a 1.1.0 endpoint answers ECTLBADMSG "
+				    "and ends the session", pl_type_name(f.type), f.why);
+				break;
+			}
 			session_close(s, XP_END_FAIL, "%s sent a malformed %s: %s",
 			    side_name[dir], pl_type_name(f.type), f.why);
 			return -1;
