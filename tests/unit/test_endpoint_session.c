@@ -83,6 +83,33 @@ finish_ok(struct ep_ctl *c)
 	ep_ctl_free(c);
 }
 
+/*
+ * The very next message, whatever its type (nothing stashed may come
+ * first): how 1.1.0's pktxpmgr reads the start reply and test_dns reads
+ * the reply to each request.
+ */
+static void
+next_is(struct ep_ctl *c, uint8_t type, const char *what, struct ep_rx *rx)
+{
+	ck_assert_msg(c->nstash == 0, "%s: %zu message(s) stashed before it", what,
+	    c->nstash);
+	ck_assert_msg(ep_ctl_wait(c, 0, -1, 5000, rx) == 1, "%s: nothing came", what);
+	ck_assert_msg(rx->m.type == type, "%s: got type 0x%02x, want 0x%02x", what,
+	    rx->m.type, type);
+}
+
+static void
+next_result(struct ep_ctl *c, const char *what)
+{
+	struct ep_rx	 rx;
+
+	next_is(c, PL_RESULT, what, &rx);
+	ck_assert_msg(rx.m.u.result.errid == PL_SUCCESS && rx.m.bodylen == 0,
+	    "%s: errid 0x%04x, body %u bytes", what, rx.m.u.result.errid,
+	    rx.m.bodylen);
+	ep_rx_free(&rx);
+}
+
 /* The endpoint closes the connection (no further message) and exits with status. */
 static void
 expect_end(struct ep_ctl *c, int status)
@@ -235,6 +262,85 @@ START_TEST(monitors_required)
 	ep_rx_free(&rx);
 	expect_end(&c, 1);
 	ep_ctl_free(&c);
+}
+END_TEST
+
+/*
+ * The order of what the endpoint sends, message by message, as the 1.1.0
+ * readers see it (vectors section C, §12.4): pktxpmgr aborts on anything
+ * but result SUCCESS after start; test_dns reads exactly one message after
+ * nopen, nsend and nclose and needs it to be the result, so a send's ntag
+ * and the answer's ndata come after its result; test_http_get's loop sees
+ * ntag, ndata and finally nstat PEERCLOSED.
+ */
+START_TEST(transcript_order)
+{
+	static const char body[] = "<p>order</p>";
+	struct ep_ctl	 c;
+	struct ep_srv	*udp = ep_srv_udp_echo(AF_INET);
+	struct ep_srv	*http = ep_srv_http(AF_INET, body, sizeof(body) - 1);
+	struct ep_rx	 rx;
+	struct pl_msg	 m;
+	const char	 q[] = "\xbe\x15\x01\x00 query";
+	const char	*get = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+	int		 ndata = 0;
+
+	ep_ctl_start(&c, NULL);
+	pl_msg_start(&m);
+	ep_ctl_send(&c, &m);
+	next_result(&c, "start");
+	ck_assert(!ep_ctl_sees(&c, 0, -1, 200));		/* no linfo, nothing */
+
+	/* test_dns */
+	nopen_udp(&c, 1, PL_FAM_IPV4);
+	next_result(&c, "nopen UDP");
+	sendreq(&c, 1, PL_FAM_IPV4, PL_PROTO_UDP, 0, 1234, lo4, ep_srv_port(udp), q,
+	    sizeof(q) - 1);
+	next_result(&c, "nsend UDP");
+	next_is(&c, PL_NTAG, "ntag after the nsend result", &rx);
+	ck_assert_uint_eq(rx.m.bodylen, 11);
+	ck_assert_uint_eq(rx.m.u.ntag.tag, 1234);
+	ep_rx_free(&rx);
+	next_is(&c, PL_NDATA, "ndata of the answer", &rx);
+	ck_assert_uint_eq(rx.m.u.ndata.sktid, 1);
+	ck_assert_uint_eq(rx.m.u.ndata.len, sizeof(q) - 1);
+	ck_assert(rx.m.u.ndata.time >= rx.at - 5 * 1000000000ull && rx.m.u.ndata.time <= rx.at);
+	ep_rx_free(&rx);
+	pl_msg_nclose(&m, 1);
+	ep_ctl_send(&c, &m);
+	next_result(&c, "nclose UDP");
+
+	/* test_http_get */
+	nopen_tcp(&c, 1, ep_srv_port(http), 0x1000);
+	next_result(&c, "nopen TCP");
+	next_is(&c, PL_NSTAT, "nstat ESTABLISHED after the nopen result", &rx);
+	ck_assert_uint_eq(rx.m.bodylen, 17);
+	ep_rx_free(&rx);
+	sendreq(&c, 1, PL_FAM_IPV4, PL_PROTO_TCP, 0, 1234, NULL, 0, get, strlen(get));
+	next_result(&c, "nsend TCP");
+	next_is(&c, PL_NTAG, "ntag after the nsend result", &rx);
+	ck_assert_uint_eq(rx.m.u.ntag.tag, 1234);
+	ck_assert(!rx.m.u.ntag.has_errid);
+	ep_rx_free(&rx);
+	for (;;) {
+		ck_assert_int_eq(ep_ctl_wait(&c, 0, -1, 5000, &rx), 1);
+		if (rx.m.type != PL_NDATA)
+			break;
+		ndata++;
+		ep_rx_free(&rx);
+	}
+	ck_assert_int_gt(ndata, 0);
+	ck_assert_uint_eq(rx.m.type, PL_NSTAT);
+	ck_assert_uint_eq(rx.m.bodylen, 12);
+	ck_assert_uint_eq(rx.m.u.nstat.code, PL_NSTAT_PEERCLOSED);
+	ep_rx_free(&rx);
+	pl_msg_nclose(&m, 1);
+	ep_ctl_send(&c, &m);
+	next_result(&c, "nclose TCP");
+	ck_assert(!ep_ctl_sees(&c, 0, -1, 200));
+	finish_ok(&c);
+	ep_srv_stop(udp);
+	ep_srv_stop(http);
 }
 END_TEST
 
@@ -944,6 +1050,7 @@ suite(void)
 	ADD("setup_timeout", setup_timeout_silent);
 	ADD("malformed", malformed_resets);
 	ADD("eof_mid_message", eof_mid_message);
+	ADD("transcript_order", transcript_order);
 	ADD("monitors", monitors_required);
 	ADD("vmem", vmem_sysparam);
 	ADD("yield", yield_ends);
