@@ -26,19 +26,43 @@
 #define EX_DEFAULT_HOST	"www.example.com"
 
 static inline void
+ex_vdie(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0), noreturn));
+static inline void
 ex_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static inline void
+ex_die_with(struct pl_mlet_msg *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
 
 /* Print a line to stderr and exit 255. */
+static inline void
+ex_vdie(const char *fmt, va_list ap)
+{
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	exit(EX_FAIL);
+}
+
 static inline void
 ex_die(const char *fmt, ...)
 {
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EX_FAIL);
+	ex_vdie(fmt, ap);
+}
+
+/*
+ * The same with a message in hand, which is freed first (so that a leak
+ * checker has nothing to report); the arguments must not point into it.
+ */
+static inline void
+ex_die_with(struct pl_mlet_msg *pm, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	pl_mlet_msg_free(pm);
+	va_start(ap, fmt);
+	ex_vdie(fmt, ap);
 }
 
 /* EPADDR, or the tutorial's complaint and exit 1. */
@@ -106,7 +130,7 @@ ex_result_only(struct pl_mlet *m, int r)
 	struct pl_mlet_msg	*pm;
 
 	if ((pm = pl_mlet_take(m, NULL)) != NULL)
-		ex_die("Got non-result msg: %d", pm->msg.type);
+		ex_die_with(pm, "Got non-result msg: %d", pm->msg.type);
 	ex_check(m, r);
 }
 
@@ -123,11 +147,11 @@ ex_next(struct pl_mlet *m)
 
 /* The tutorial asserted this; a failed assert is a crash, so explain. */
 static inline pl_time_t
-ex_ntag(const struct pl_mlet_msg *pm, uint16_t tag)
+ex_ntag(struct pl_mlet_msg *pm, uint16_t tag)
 {
 	if (pm->msg.u.ntag.tag != tag || pm->msg.u.ntag.errid != PL_SUCCESS)
-		ex_die("error: unexpected ntag (tag %u, errid %u), expecting tag %u",
-		    pm->msg.u.ntag.tag, pm->msg.u.ntag.errid, tag);
+		ex_die_with(pm, "error: unexpected ntag (tag %u, errid %u), "
+		    "expecting tag %u", pm->msg.u.ntag.tag, pm->msg.u.ntag.errid, tag);
 	return pm->msg.u.ntag.time;
 }
 
@@ -141,12 +165,12 @@ struct ex_rx {
 
 /* Append an ndata payload from sktid; others end the mlet as in 1.1.0. */
 static inline void
-ex_ndata(struct ex_rx *rx, const struct pl_mlet_msg *pm, uint8_t sktid)
+ex_ndata(struct ex_rx *rx, struct pl_mlet_msg *pm, uint8_t sktid)
 {
 	if (pm->msg.u.ndata.sktid != sktid)
-		ex_die("Got ndata from unknown socket");
+		ex_die_with(pm, "Got ndata from unknown socket");
 	if (pm->msg.u.ndata.len > rx->cap - rx->len)
-		ex_die("Got too much ndata from endpoint");
+		ex_die_with(pm, "Got too much ndata from endpoint");
 	memcpy(rx->buf + rx->len, pm->msg.u.ndata.data, pm->msg.u.ndata.len);
 	rx->len += pm->msg.u.ndata.len;
 	rx->ep_time = pm->msg.u.ndata.time;

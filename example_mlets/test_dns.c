@@ -72,7 +72,7 @@ main(int argc, char *argv[])
 			fprintf(stderr, "nstat msg id %d\n", pm->msg.u.nstat.code);
 			break;
 		default:
-			ex_die("Unknown msg type %d", pm->msg.type);
+			ex_die_with(pm, "Unknown msg type %d", pm->msg.type);
 		}
 		pl_mlet_msg_free(pm);
 	}

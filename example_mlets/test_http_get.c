@@ -70,7 +70,7 @@ run(struct pl_mlet *m, const char *domain, const char *path, const char *ep)
 			pl_mlet_msg_free(pm);
 			return 0;
 		default:
-			ex_die("Unknown msg type %d", pm->msg.type);
+			ex_die_with(pm, "Unknown msg type %d", pm->msg.type);
 		}
 		pl_mlet_msg_free(pm);
 	}

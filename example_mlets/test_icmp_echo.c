@@ -129,7 +129,7 @@ main(int argc, char *argv[])
 			fprintf(stderr, "> Terminating\n");
 			exit(0);
 		default:
-			ex_die("Unknown msg type %d", pm->msg.type);
+			ex_die_with(pm, "Unknown msg type %d", pm->msg.type);
 		}
 		pl_mlet_msg_free(pm);
 	}
