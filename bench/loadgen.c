@@ -41,6 +41,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <pktlab/wire.h>
@@ -62,7 +63,7 @@ enum cstate {
 };
 
 static const char *const state_name[] = {
-	"not started", "in the TLS handshake", "in setup", "running", "over",
+	"not started", "connecting (TCP, TLS)", "in setup", "running", "over",
 };
 
 struct conn {
@@ -85,6 +86,7 @@ static void	 conn_free(struct conn *);
 static void	 conn_fail(struct conn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	 hs_event(struct bufferevent *, short, void *);
+static const char *io_why(struct bufferevent *, int, char *, size_t);
 static void	 setup_read(struct bufferevent *, void *);
 static void	 setup_event(struct bufferevent *, short, void *);
 static void	 run_first(struct responder *);
@@ -406,7 +408,7 @@ hs_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
 	char		 why[300];
-	unsigned long	 e;
+	int		 en = errno;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		c->t_tls = bench_now_ns();
@@ -414,14 +416,34 @@ hs_event(struct bufferevent *bev, short what, void *arg)
 		bufferevent_setcb(bev, setup_read, NULL, setup_event, c);
 		return;
 	}
-	e = bufferevent_get_openssl_error(bev);
-	if (e == 0 && (what & BEV_EVENT_EOF))
-		conn_fail(c, "pktxpmgr closed the connection");
-	else if (e == 0 && EVUTIL_SOCKET_ERROR() != 0)
-		conn_fail(c, "%s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	if (io_why(bev, en, why, sizeof(why)) != NULL)
+		conn_fail(c, "%s", why);
+	else if (what & BEV_EVENT_EOF)
+		conn_fail(c, "pktxpmgr closed the connection during the handshake");
 	else
-		conn_fail(c, "TLS: %s", cred_tls_reason(bufferevent_openssl_get_ssl(bev),
-		    e, why, sizeof(why)));
+		conn_fail(c, "TLS handshake failed");
+}
+
+/*
+ * Why a connection failed: OpenSSL's reason when it queued one, else the
+ * system's (a refused connect shows as errno, with no OpenSSL error).
+ * NULL when neither says anything.
+ */
+static const char *
+io_why(struct bufferevent *bev, int en, char *buf, size_t len)
+{
+	unsigned long	 e = bufferevent_get_openssl_error(bev);
+
+	/* libevent queues SSL_get_error() values too: those are not reasons. */
+	if (e != 0 && ERR_GET_LIB(e) != 0) {
+		cred_tls_reason(bufferevent_openssl_get_ssl(bev), e, buf, len);
+		return buf;
+	}
+	if (en != 0) {
+		snprintf(buf, len, "%s", strerror(en));
+		return buf;
+	}
+	return NULL;
 }
 
 /* Answer each cdata and the start with SUCCESS, as a willing endpoint does. */
@@ -466,11 +488,10 @@ setup_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
 	char		 why[300];
-	unsigned long	 e = bufferevent_get_openssl_error(bev);
+	int		 en = errno;
 
-	if (e != 0)
-		conn_fail(c, "TLS: %s", cred_tls_reason(bufferevent_openssl_get_ssl(bev),
-		    e, why, sizeof(why)));
+	if ((what & BEV_EVENT_ERROR) && io_why(bev, en, why, sizeof(why)) != NULL)
+		conn_fail(c, "%s", why);
 	else
 		conn_fail(c, "pktxpmgr closed the session before start");
 }
@@ -492,13 +513,13 @@ static void
 run_end(struct responder *r, const char *why)
 {
 	struct conn	*c = r->arg;
-	unsigned long	 e;
 	char		 buf[300];
 
 	if (why != NULL) {
-		if ((e = bufferevent_get_openssl_error(c->bev)) != 0)
-			why = cred_tls_reason(bufferevent_openssl_get_ssl(c->bev), e,
-			    buf, sizeof(buf));
+		/* The responder's reason, or the TLS layer's when it has one. */
+		if (strncmp(why, "connection error", 16) == 0 &&
+		    io_why(c->bev, 0, buf, sizeof(buf)) != NULL)
+			why = buf;
 		conn_fail(c, "%s", why);
 		return;
 	}

@@ -2,11 +2,12 @@
  * mlet.c: xpbench-mlet, the mlet side of the pktxpmgr benchmark.
  *
  *   xpbench-mlet hello                  one mread/mdata on fd 0, then exit
- *   xpbench-mlet relay RTTS BYTES       on fd 0: RTTS timed round trips and
- *                                       BYTES each way; then the same over a
- *                                       direct socket pair to a child process
- *                                       (the baseline)
- *   xpbench-mlet baseline RTTS BYTES    the baseline alone (no pktxpmgr)
+ *   xpbench-mlet relay RTTS OUT [IN]    on fd 0: RTTS timed round trips, OUT
+ *                                       bytes of nsend payload to the endpoint
+ *                                       and IN (default OUT) of ndata back;
+ *                                       then the same over a direct socket
+ *                                       pair to a child process (the baseline)
+ *   xpbench-mlet baseline RTTS OUT [IN] the baseline alone (no pktxpmgr)
  *   xpbench-mlet singleton hello|hold   run with pktxpmgr -s: for each
  *                                       descriptor handed over, a hello;
  *                                       then close it (hello) or keep it
@@ -18,7 +19,7 @@
  * while the run through pktxpmgr goes on.
  *
  * Results go to stdout (pktxpmgr's stdout) as "key=value" lines; mistakes
- * go to stderr through the log.  RTTS and BYTES take K/M/G suffixes.
+ * go to stderr through the log.  Counts and sizes take K/M/G suffixes.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -50,9 +51,12 @@ struct single {
 };
 
 static void	 usage(void) PL_NORETURN;
+static void	 need_socket(int);
+static void	 run_plan(struct bufferevent *, const struct drv_plan *,
+		    const char *, struct driver *);
 static struct bufferevent *sock_bev(int);
 static int	 run_hello(void);
-static int	 run_relay(uint64_t, uint64_t, int);
+static int	 run_relay(uint64_t, uint64_t, uint64_t, int);
 static void	 stop_cb(struct driver *, enum drv_event, const char *);
 static void	 print_result(const char *, const struct driver *);
 static pid_t	 baseline_fork(int *);
@@ -65,7 +69,7 @@ static void	 single_free(struct single *);
 static void	 single_maybe_exit(void);
 
 static struct event_base	*base;
-static int			 failed;
+static int			 failed, stopped;
 
 /* Singleton state. */
 static int			 hold_mode, ctl_eof;
@@ -81,26 +85,43 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: xpbench-mlet hello\n"
-	    "       xpbench-mlet relay|baseline RTTS BYTES\n"
+	    "       xpbench-mlet relay|baseline RTTS OUT [IN]\n"
 	    "       xpbench-mlet singleton hello|hold\n");
 	exit(2);
+}
+
+/* What pktxpmgr gives an mlet as fd 0; anything else is a mistake. */
+static void
+need_socket(int fd)
+{
+	socklen_t	 len;
+	int		 type;
+
+	len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+	    type != SOCK_STREAM)
+		fatalx("fd %d is not a stream socket: xpbench-mlet runs as "
+		    "pktxpmgr's MLET (see bench/README.md)", fd);
 }
 
 int
 main(int argc, char *argv[])
 {
-	uint64_t	 rtts, bytes;
+	uint64_t	 rtts, out, in;
 
 	log_init("xpbench-mlet", LOG_LVL_INFO);
 	if (argc == 2 && strcmp(argv[1], "hello") == 0)
 		return run_hello();
-	if (argc == 4 && (strcmp(argv[1], "relay") == 0 ||
+	if ((argc == 4 || argc == 5) && (strcmp(argv[1], "relay") == 0 ||
 	    strcmp(argv[1], "baseline") == 0)) {
 		if (bench_parse_size(argv[2], &rtts) == -1 || rtts > 100000000)
 			fatalx("RTTS %s: a count up to 100M", argv[2]);
-		if (bench_parse_size(argv[3], &bytes) == -1)
-			fatalx("BYTES %s: a size such as 256M", argv[3]);
-		return run_relay(rtts, bytes, strcmp(argv[1], "relay") == 0);
+		if (bench_parse_size(argv[3], &out) == -1)
+			fatalx("OUT %s: a size such as 256M", argv[3]);
+		in = out;
+		if (argc == 5 && bench_parse_size(argv[4], &in) == -1)
+			fatalx("IN %s: a size such as 256M", argv[4]);
+		return run_relay(rtts, out, in, strcmp(argv[1], "relay") == 0);
 	}
 	if (argc == 3 && strcmp(argv[1], "singleton") == 0) {
 		if (strcmp(argv[2], "hello") != 0 && strcmp(argv[2], "hold") != 0)
@@ -131,7 +152,23 @@ stop_cb(struct driver *d, enum drv_event ev, const char *why)
 		log_warnx("%s: %s", (const char *)d->arg, why);
 		failed = 1;
 	}
+	stopped = 1;
 	event_base_loopbreak(base);
+}
+
+/* Run plan on bev until it ends; d keeps the results. */
+static void
+run_plan(struct bufferevent *bev, const struct drv_plan *plan, const char *name,
+    struct driver *d)
+{
+	memset(d, 0, sizeof(*d));
+	stopped = 0;
+	drv_start(d, bev, plan, stop_cb, (void *)name);
+	event_base_dispatch(base);
+	if (!stopped) {
+		log_warnx("%s: the event loop ended with the plan unfinished", name);
+		failed = 1;
+	}
 }
 
 static int
@@ -140,12 +177,11 @@ run_hello(void)
 	struct drv_plan	 plan;
 	struct driver	 d;
 
+	need_socket(0);
 	memset(&plan, 0, sizeof(plan));
-	memset(&d, 0, sizeof(d));
 	if ((base = event_base_new()) == NULL)
 		fatalx("libevent: cannot create the event loop");
-	drv_start(&d, sock_bev(0), &plan, stop_cb, "hello");
-	event_base_dispatch(base);
+	run_plan(sock_bev(0), &plan, "hello", &d);
 	bufferevent_free(d.bev);
 	drv_clear(&d);
 	event_base_free(base);
@@ -154,25 +190,26 @@ run_hello(void)
 
 /* Through pktxpmgr on fd 0 (when via_xpmgr), then over the socket pair. */
 static int
-run_relay(uint64_t rtts, uint64_t bytes, int via_xpmgr)
+run_relay(uint64_t rtts, uint64_t out, uint64_t in, int via_xpmgr)
 {
 	struct drv_plan	 plan;
 	struct driver	 d;
 	pid_t		 child;
 	int		 fd, status;
 
+	if (via_xpmgr)
+		need_socket(0);
 	child = baseline_fork(&fd);
 	if ((base = event_base_new()) == NULL)
 		fatalx("libevent: cannot create the event loop");
 	memset(&plan, 0, sizeof(plan));
 	plan.rtts = rtts;
-	plan.out_bytes = plan.in_bytes = bytes;
+	plan.out_bytes = out;
+	plan.in_bytes = in;
 	if (via_xpmgr) {
 		/* The mlet's parent is pktxpmgr: its CPU time is worth knowing. */
 		plan.cpu_pid = getppid();
-		memset(&d, 0, sizeof(d));
-		drv_start(&d, sock_bev(0), &plan, stop_cb, "through pktxpmgr");
-		event_base_dispatch(base);
+		run_plan(sock_bev(0), &plan, "through pktxpmgr", &d);
 		if (!failed)
 			print_result("xpmgr", &d);
 		/* pktxpmgr sees the mlet close, and ends the session. */
@@ -181,9 +218,7 @@ run_relay(uint64_t rtts, uint64_t bytes, int via_xpmgr)
 	}
 	if (!failed) {
 		plan.cpu_pid = 0;
-		memset(&d, 0, sizeof(d));
-		drv_start(&d, sock_bev(fd), &plan, stop_cb, "over the socket pair");
-		event_base_dispatch(base);
+		run_plan(sock_bev(fd), &plan, "over the socket pair", &d);
 		if (!failed)
 			print_result("socketpair", &d);
 		bufferevent_free(d.bev);
@@ -224,9 +259,10 @@ print_result(const char *via, const struct driver *d)
 		printf(" in_bytes=%llu in_ms=%.1f in_mbps=%.1f",
 		    (unsigned long long)d->plan.in_bytes, in_s * 1e3,
 		    d->plan.in_bytes / 1e6 / in_s);
-	if (d->plan.cpu_pid > 0 && out_s > 0 && in_s > 0)
-		printf(" xpmgr_cpu_out_pct=%.0f xpmgr_cpu_in_pct=%.0f",
-		    r->out_cpu_ns / 1e7 / out_s, r->in_cpu_ns / 1e7 / in_s);
+	if (d->plan.cpu_pid > 0 && out_s > 0)
+		printf(" xpmgr_cpu_out_pct=%.0f", r->out_cpu_ns / 1e7 / out_s);
+	if (d->plan.cpu_pid > 0 && in_s > 0)
+		printf(" xpmgr_cpu_in_pct=%.0f", r->in_cpu_ns / 1e7 / in_s);
 	printf("\n");
 	fflush(stdout);
 }
@@ -286,6 +322,7 @@ static int
 run_singleton(int hold)
 {
 	hold_mode = hold;
+	need_socket(0);
 	bench_raise_nofile();
 	if ((base = event_base_new()) == NULL)
 		fatalx("libevent: cannot create the event loop");
