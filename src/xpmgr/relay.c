@@ -15,6 +15,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 
 static void	 relay_ep_read(struct bufferevent *bev, void *arg);
 static void	 relay_ml_read(struct bufferevent *bev, void *arg);
+static void	 relay_ml_read_more(struct session *s);
 static void	 relay_ep_write(struct bufferevent *bev, void *arg);
 static void	 relay_ml_write(struct bufferevent *bev, void *arg);
 static void	 relay_ep_event(struct bufferevent *bev, short what, void *arg);
@@ -48,6 +50,16 @@ static void	 drain_check(struct session *s);
 static void	 tls_shutdown(struct session *s);
 
 static const char *const side_name[2] = { "endpoint", "mlet" };
+
+/*
+ * libevent 2.1 reads at most 4 KiB per turn of the loop (EVBUFFER_MAX_READ,
+ * fixed until 2.2), so a fast mlet cost an ioctl, a readv and an epoll_wait
+ * per 4 KiB, and each 4 KiB chain went out as a TLS record of its own.  When
+ * a read leaves 4 KiB or more waiting, relay_ml_read_more takes up to this
+ * much more from the socket at once (bench/run, 256 MiB of nsend: a third
+ * less CPU per MB, and 1.3 to 1.7 times the mlet->endpoint throughput).
+ */
+#define ML_READ_MORE	(64u * 1024u)
 
 void
 relay_start(struct session *s)
@@ -170,7 +182,51 @@ relay_ep_read(struct bufferevent *bev, void *arg)
 static void
 relay_ml_read(struct bufferevent *bev, void *arg)
 {
+	relay_ml_read_more(arg);
 	relay_pump(arg, XP_ML2EP, 0);
+}
+
+/*
+ * Read what else the mlet's socket holds into the same input buffer, past
+ * libevent's 4 KiB.  Only when 4 KiB or more wait (a small request costs no
+ * extra syscall), within the input's high mark, and while the endpoint is
+ * not held back.  EOF and errors are left for libevent's next read, which
+ * sees them again, to report.
+ */
+static void
+relay_ml_read_more(struct session *s)
+{
+	struct evbuffer		*in = bufferevent_get_input(s->ml);
+	struct evbuffer_iovec	 v[2];
+	struct iovec		 iov[2];
+	size_t			 have = evbuffer_get_length(in);
+	ssize_t			 n;
+	int			 i, nv;
+
+	if (have < 4096 || have >= PL_HLEN + XP_FRAME_BODY_MAX_MLET ||
+	    evbuffer_get_length(bufferevent_get_output(s->ep)) > XP_HIGH_WATER)
+		return;
+	/* A bufferevent's input is frozen at its end but while libevent reads. */
+	evbuffer_unfreeze(in, 0);
+	if ((nv = evbuffer_reserve_space(in, ML_READ_MORE, v, 2)) <= 0)
+		goto done;
+	for (i = 0; i < nv; i++) {
+		iov[i].iov_base = v[i].iov_base;
+		iov[i].iov_len = v[i].iov_len;
+	}
+	if ((n = readv(bufferevent_getfd(s->ml), iov, nv)) <= 0) {
+		evbuffer_commit_space(in, v, 0);
+		goto done;
+	}
+	/* Commit the vectors the bytes landed in, the last one partly. */
+	for (i = 0; i < nv && n > 0; i++) {
+		if ((size_t)n < v[i].iov_len)
+			v[i].iov_len = (size_t)n;
+		n -= (ssize_t)v[i].iov_len;
+	}
+	evbuffer_commit_space(in, v, i);
+done:
+	evbuffer_freeze(in, 0);
 }
 
 /* The mlet's output drained: the endpoint may be read again, and so on. */
