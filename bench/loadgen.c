@@ -11,7 +11,8 @@
  * with a SUCCESS result, then runs the responder (responder.c) until
  * pktxpmgr closes the session.  A session is set up when the mlet's first
  * request arrives: connect -> TLS -> start -> result -> mlet running and
- * heard from.  At most CONCURRENCY sessions are being set up at a time.
+ * heard from.  -n sessions in all (default 100), at most -C being set up at
+ * a time (default 8); -w gives up after that many seconds (default 120).
  *
  * -H holds every session once all are set up, samples pktxpmgr (-p) with
  * them held, then closes them all (TLS close_notify) and waits until
@@ -109,7 +110,7 @@ static struct sockaddr_storage	 target;
 static socklen_t		 targetlen;
 static char			 target_text[128];
 static struct conn		*conns;
-static int			 nconn = 100, concurrency = 32, hold, wait_s = 120;
+static int			 nconn = 100, concurrency = 8, hold, wait_s = 120;
 static pid_t			 xpid;
 
 /* Progress. */
@@ -134,7 +135,8 @@ main(int argc, char *argv[])
 {
 	struct event	*dl;
 	struct timeval	 tv;
-	const char	*confpath = NULL, *errstr;
+	const char	*confpath = NULL;
+	uint64_t	 v;
 	long		 lim;
 	int		 ch;
 
@@ -156,10 +158,10 @@ main(int argc, char *argv[])
 		case 'C':
 		case 'p':
 		case 'w':
-			lim = strtol(optarg, NULL, 10);
-			errstr = lim < 1 || lim > 10000000 ? "out of range" : NULL;
-			if (errstr != NULL)
-				fatalx("-%c %s: %s", ch, optarg, errstr);
+			if (bench_parse_size(optarg, &v) == -1 || v < 1 || v > 10000000)
+				fatalx("-%c %s: want a number from 1 to 10000000", ch,
+				    optarg);
+			lim = (long)v;
 			if (ch == 'n')
 				nconn = (int)lim;
 			else if (ch == 'C')
