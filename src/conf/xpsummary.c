@@ -68,6 +68,8 @@ sum_publication(FILE *f, const struct xpmgr_conf *c)
 	}
 	fprintf(f, "publication:      to broker %s (resolved when publishing)\n",
 	    pl_addr_fmt(&c->broker, hp, sizeof(hp)));
+	fprintf(f, "  not performed:  this version does not publish yet; pktxpmgr warns and\n"
+	    "                  greets endpoints that are pointed at it directly\n");
 	fprintf(f, "  agent cert:     %s\n", c->pub_agent_cert);
 	sum_list(f, "  broker roots:   ", &c->broker_roots,
 	    "none (the broker's agent certificate is checked for form only)");
