@@ -181,21 +181,11 @@ check_entry(const struct xpmgr_conf *c, size_t i, const EVP_PKEY *key,
     struct check_entry *ce)
 {
 	const struct xpmgr_expexec	*e = &c->exp[i];
-	struct cred_err			 err;
-	char				 hex[2 * CRED_KEYID_LEN + 1];
+	char				 hex[2 * CRED_KEYID_LEN + 1], why[400];
 
-	if (cred_keys_load(&ce->roots, (const char *const *)e->trusted.v, e->trusted.n,
-	    &err) == -1)
-		return check_fail(c, e->line, "ExpExec", "TRUSTEDEOP_PATH: %s", err.msg);
-	if (cred_certs_load(&ce->certs, (const char *const *)e->chain.v, e->chain.n,
-	    &err) == -1 ||
-	    cred_certs_leaf_first(&ce->certs, key, "the chain", &err) == -1)
-		return check_fail(c, e->line, "ExpExec", "EXPPRIVCHAIN_PATH: %s", err.msg);
-	xp_tls_warn_crash_110(c, e->line, &ce->certs);
-	if (cred_chain_verify(&ce->certs, ce->roots.n > 0 ? &ce->roots : NULL,
-	    CRED_MODE_ENDPOINT_AUTH_CONTROLLER, (int64_t)time(NULL), &ce->chain,
-	    &err) != CRED_OK)
-		return check_fail(c, e->line, "ExpExec", "chain: %s", err.msg);
+	if (xp_entry_load(c, i, key, &ce->certs, &ce->roots, &ce->chain, why,
+	    sizeof(why)) == -1)
+		return check_fail(c, e->line, "ExpExec", "%s", why);
 	/* The key channel is the id of the operator key that roots the chain. */
 	if (ce->roots.n > 0)
 		ce->keychan = xstrdup(pl_hex(ce->chain.top_aki, CRED_KEYID_LEN, hex));

@@ -39,6 +39,9 @@ struct ssl_ctx_st;
 struct ssl_st;
 struct xpmgr_conf;
 struct cred_certs;
+struct cred_keys;
+struct cred_chain;
+struct evp_pkey_st;
 
 /*
  * Limits.  Compile-time constants, documented in docs/xpmgr.md.
@@ -110,11 +113,16 @@ size_t		 xp_tls_peer_ncerts(struct ssl_st *ssl);
 /* Why a handshake failed, for the log. */
 char		*xp_tls_failure(struct ssl_st *ssl, unsigned long err, char *out, size_t outlen);
 /*
- * Warn when the chain of the ExpExec entry on line has a certificate that
- * makes a 1.1.0 endpoint crash (we send every certificate listed).
+ * Load ExpExec entry i as start-up does: trusted keys into roots, the chain
+ * into certs with the controller key's certificate first, verified into
+ * chain (warning about certificates that crash 1.1.0 endpoints).  Returns 0,
+ * or -1 with why = "PART: reason" (PART: TRUSTEDEOP_PATH, EXPPRIVCHAIN_PATH,
+ * chain).  The caller frees all three either way.
  */
-void		 xp_tls_warn_crash_110(const struct xpmgr_conf *c, unsigned line,
-		    const struct cred_certs *certs);
+int		 xp_entry_load(const struct xpmgr_conf *c, size_t i,
+		    const struct evp_pkey_st *key, struct cred_certs *certs,
+		    struct cred_keys *roots, struct cred_chain *chain, char *why,
+		    size_t whylen);
 
 /* ---- mlet.c: children ---- */
 

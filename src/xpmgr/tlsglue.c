@@ -28,6 +28,8 @@ struct xp_tls {
 static int	 entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
 		    struct cred_certs *certs, struct cred_keys *roots, char *why,
 		    size_t whylen);
+static void	 xp_tls_warn_crash_110(const struct xpmgr_conf *c, unsigned line,
+		    const struct cred_certs *certs);
 static void	 entries_free(struct cred_certs *certs, struct cred_keys *roots,
 		    size_t n);
 
@@ -89,11 +91,39 @@ entries_free(struct cred_certs *certs, struct cred_keys *roots, size_t n)
 }
 
 /*
- * One ExpExec entry: its chain with the leaf first, verified as 1.1.0 does
- * at start-up when it has trusted keys, and parsed (top signature
- * unchecked) when it has none, for its monitor digests.  A chain that
- * cannot work fails here rather than in every session.
+ * One ExpExec entry, as start-up and -t load it: its trusted keys, its chain
+ * with the certificate of the controller key first, verified as an endpoint
+ * will (top signature unchecked when there are no trusted keys, as in
+ * 1.1.0).  A chain that cannot work fails here rather than in every session.
  */
+int
+xp_entry_load(const struct xpmgr_conf *c, size_t i, const EVP_PKEY *key,
+    struct cred_certs *certs, struct cred_keys *roots, struct cred_chain *chain,
+    char *why, size_t whylen)
+{
+	const struct xpmgr_expexec	*x = &c->exp[i];
+	struct cred_err			 err;
+	const char			*what;
+
+	if (cred_keys_load(roots, (const char *const *)x->trusted.v, x->trusted.n,
+	    &err) == -1)
+		what = "TRUSTEDEOP_PATH";
+	else if (cred_certs_load(certs, (const char *const *)x->chain.v, x->chain.n,
+	    &err) == -1 || cred_certs_leaf_first(certs, key, "the chain", &err) == -1)
+		what = "EXPPRIVCHAIN_PATH";
+	else {
+		xp_tls_warn_crash_110(c, x->line, certs);
+		if (cred_chain_verify(certs, roots->n > 0 ? roots : NULL,
+		    CRED_MODE_ENDPOINT_AUTH_CONTROLLER, (int64_t)time(NULL), chain,
+		    &err) == CRED_OK)
+			return 0;
+		what = "chain";
+	}
+	snprintf(why, whylen, "%s: %s", what, err.msg);
+	return -1;
+}
+
+/* The entry's part of the server context, and its monitor digests. */
 static int
 entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
     struct cred_certs *certs, struct cred_keys *roots, char *why, size_t whylen)
@@ -101,24 +131,16 @@ entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
 	const struct xpmgr_expexec	*x = &c->exp[i];
 	struct xp_entry			*e = &t->e[i];
 	struct cred_chain		 chain;
-	struct cred_err			 err;
+	char				 what[400];
 
 	memset(&chain, 0, sizeof(chain));
 	e->snikey = x->snikey;
 	e->is_default = x->is_default;
-	if (cred_certs_load(certs, (const char *const *)x->chain.v, x->chain.n,
-	    &err) == -1 || cred_certs_leaf_first(certs, t->key, "the chain",
-	    &err) == -1 ||
-	    cred_keys_load(roots, (const char *const *)x->trusted.v, x->trusted.n,
-	    &err) == -1 ||
-	    cred_chain_verify(certs, roots->n > 0 ? roots : NULL,
-	    CRED_MODE_ENDPOINT_AUTH_CONTROLLER, (int64_t)time(NULL), &chain,
-	    &err) != CRED_OK) {
-		snprintf(why, whylen, "%s:%u: ExpExec: %s", c->path, x->line, err.msg);
+	if (xp_entry_load(c, i, t->key, certs, roots, &chain, what, sizeof(what)) == -1) {
+		snprintf(why, whylen, "%s:%u: ExpExec: %s", c->path, x->line, what);
 		cred_chain_free(&chain);
 		return -1;
 	}
-	xp_tls_warn_crash_110(c, x->line, certs);
 	e->has_trusted = roots->n > 0;
 	if (!e->has_trusted)
 		/* 1.1.0 does the same, silently (xpmgr spec §2.5: a weakness). */
@@ -135,7 +157,7 @@ entry_load(struct xp_tls *t, const struct xpmgr_conf *c, size_t i,
 	return 0;
 }
 
-void
+static void
 xp_tls_warn_crash_110(const struct xpmgr_conf *c, unsigned line,
     const struct cred_certs *certs)
 {
