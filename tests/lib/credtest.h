@@ -6,6 +6,8 @@
 #ifndef PL_TEST_CREDTEST_H
 #define PL_TEST_CREDTEST_H
 
+#include "ctrun.h"
+
 #include "cred/cred.h"
 
 /* $PL_TEST_DATA/pki/REL (malloc'ed). */
@@ -25,9 +27,6 @@ enum cred_verdict ct_verify(enum cred_mode, const struct cred_keys *roots,
 /* A fresh folder under $TMPDIR, and removing it with its contents. */
 char	*ct_tmpdir(void);
 void	 ct_rmtree(const char *);
-/* Run a Check suite; returns the exit status for main(). */
-struct Suite;
-int	 ct_run(struct Suite *);
 /* A time inside every vector certificate's validity (2026-01-01). */
 #define CT_NOW	((int64_t)1767225600)
 

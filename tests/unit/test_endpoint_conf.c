@@ -13,6 +13,7 @@
 
 #include "cred/cred.h"
 #include "endpoint/pure/endpt.h"
+#include "ctrun.h"
 
 struct diags {
 	int		 n[3];
@@ -243,8 +244,6 @@ main(void)
 {
 	Suite	*s = suite_create("endpoint_conf");
 	TCase	*tc = tcase_create("conf");
-	SRunner	*sr;
-	int	 nf;
 
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, every_directive);
@@ -253,9 +252,5 @@ main(void)
 	tcase_add_test(tc, unknown_warns);
 	tcase_add_test(tc, resolv);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return ct_run(s);
 }

@@ -23,6 +23,7 @@
 
 #include "cred/cred.h"
 #include "ep_ctl.h"
+#include "ctrun.h"
 
 static const uint8_t	 lo4[4] = { 127, 0, 0, 1 };
 static const uint8_t	 any4[4];
@@ -1077,11 +1078,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(suite());
-	int	 nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return ct_run(suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "endpoint/pure/endpt.h"
+#include "ctrun.h"
 
 static struct ep_vmem *
 mkvm(void)
@@ -171,16 +172,10 @@ main(void)
 {
 	Suite	*s = suite_create("endpoint_vmem");
 	TCase	*tc = tcase_create("vmem");
-	SRunner	*sr;
-	int	 nf;
 
 	tcase_add_test(tc, sysparam_fields);
 	tcase_add_test(tc, sktinfo_and_gaps);
 	tcase_add_test(tc, writes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return ct_run(s);
 }

@@ -24,6 +24,7 @@
 #include "pktlab/vmem.h"
 #include "peer.h"
 #include "vec.h"
+#include "ctrun.h"
 
 #define STEP_MS		5000
 #define EXIT_MS		10000
@@ -869,11 +870,5 @@ examples_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(examples_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ct_run(examples_suite());
 }

@@ -20,6 +20,7 @@
 #include "pktlab/vmem.h"
 #include "peer.h"
 #include "vec.h"
+#include "ctrun.h"
 
 #define STEP_MS		5000
 #define T_HEX		"17979cfe3d85cd15"	/* the vectors' time T */
@@ -887,11 +888,5 @@ mlet_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(mlet_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ct_run(mlet_suite());
 }

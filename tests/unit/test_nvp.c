@@ -13,6 +13,7 @@
 
 #include "pktlab/nvp.h"
 #include "vec.h"
+#include "ctrun.h"
 
 /* The section B "name-value" lines, whatever their form. */
 START_TEST(vectors)
@@ -451,8 +452,6 @@ main(void)
 {
 	Suite	*s = suite_create("nvp");
 	TCase	*tc = tcase_create("nvp");
-	SRunner	*sr;
-	int	 nf;
 
 	tcase_add_test(tc, vectors);
 	tcase_add_loop_test(tc, grammar, 0, (int)(sizeof(gcases) / sizeof(gcases[0])));
@@ -466,9 +465,5 @@ main(void)
 	tcase_add_test(tc, char_classes);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return ct_run(s);
 }

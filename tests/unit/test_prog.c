@@ -9,6 +9,7 @@
 
 #include "pktlab/prog.h"
 #include "vec.h"
+#include "ctrun.h"
 
 /*
  * test_icmp_echo's filter as a program file, in every number syntax the
@@ -242,8 +243,6 @@ main(void)
 {
 	Suite	*s = suite_create("prog");
 	TCase	*tc = tcase_create("prog");
-	SRunner	*sr;
-	int	 nf;
 
 	tcase_add_test(tc, text_gives_reference_bytes);
 	tcase_add_test(tc, encoder_gives_reference_bytes);
@@ -254,9 +253,5 @@ main(void)
 	tcase_add_loop_test(tc, form_check, 0, (int)(sizeof(checks) / sizeof(checks[0])));
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return ct_run(s);
 }

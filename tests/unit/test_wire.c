@@ -16,6 +16,7 @@
 #include "pktlab/prog.h"
 #include "pktlab/wire.h"
 #include "vec.h"
+#include "ctrun.h"
 
 #define T	0x17979cfe3d85cd15ull	/* the vectors' pktlab time */
 
@@ -1289,8 +1290,6 @@ main(void)
 	Suite	*s = suite_create("wire");
 	TCase	*tc = tcase_create("vectors");
 	TCase	*tl = tcase_create("rules");
-	SRunner	*sr;
-	int	 nf;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, vectors_fields_and_roundtrip);
@@ -1314,9 +1313,5 @@ main(void)
 	tcase_add_test(tl, chlists);
 	suite_add_tcase(s, tl);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return ct_run(s);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "xpmgr/pure/xppure.h"
+#include "ctrun.h"
 
 static socklen_t
 v4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
@@ -185,8 +186,6 @@ main(void)
 {
 	Suite	*s = suite_create("xpmgr_format");
 	TCase	*tc = tcase_create("format");
-	SRunner	*sr;
-	int	 nf;
 
 	tcase_add_test(tc, epaddr_forms);
 	tcase_add_test(tc, epaddr_bad);
@@ -196,9 +195,5 @@ main(void)
 	tcase_add_test(tc, summary_line);
 	tcase_add_test(tc, ms_between);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return ct_run(s);
 }
