@@ -161,14 +161,10 @@ cmd_init(int argc, char **argv)
 			in.publish = 0;
 			break;
 		case 'b':
-			if (parse_time(optarg, &in.not_before) < 0)
-				usage_fail("init", "--not-before %s: not UNIX "
-				    "seconds or an ISO date", optarg);
+			validity_opt("init", "not-before", optarg, &in.not_before);
 			break;
 		case 'a':
-			if (parse_time(optarg, &in.not_after) < 0)
-				usage_fail("init", "--not-after %s: not UNIX "
-				    "seconds or an ISO date", optarg);
+			validity_opt("init", "not-after", optarg, &in.not_after);
 			break;
 		case 'h':
 			help_exit(usage, 1);

@@ -108,13 +108,11 @@ cmd_sign(int argc, char **argv)
 
 	memset(&is, 0, sizeof(is));
 	is.not_before = (int64_t)time(NULL);
-	if (nb != NULL && parse_time(nb, &is.not_before) < 0)
-		usage_fail("sign", "--not-before %s: not UNIX seconds or an "
-		    "ISO date", nb);
+	if (nb != NULL)
+		validity_opt("sign", "not-before", nb, &is.not_before);
 	is.not_after = is.not_before + ONE_YEAR;
-	if (na != NULL && parse_time(na, &is.not_after) < 0)
-		usage_fail("sign", "--not-after %s: not UNIX seconds or an "
-		    "ISO date", na);
+	if (na != NULL)
+		validity_opt("sign", "not-after", na, &is.not_after);
 
 	subject = NULL;
 	is.pathlen = -1;

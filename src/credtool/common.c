@@ -43,6 +43,22 @@ parse_time(const char *s, int64_t *out)
 	return -1;
 }
 
+/*
+ * A validity bound given on the command line, or a usage error.  PacketLab
+ * 1.1.0 holds certificate times as 64-bit nanoseconds since 1970, which
+ * overflow after 2262-04-11T23:47:16Z: a later date would not be read as
+ * written by a 1.1.0 peer, so it is refused here.
+ */
+void
+validity_opt(const char *cmd, const char *opt, const char *arg, int64_t *out)
+{
+	if (parse_time(arg, out) < 0)
+		usage_fail(cmd, "--%s %s: not UNIX seconds or an ISO date", opt, arg);
+	if (*out > CREDTOOL_TIME_MAX)
+		usage_fail(cmd, "--%s %s: after 2262-04-11T23:47:16Z, where PacketLab "
+		    "1.1.0's nanosecond clock overflows", opt, arg);
+}
+
 int
 outopt_handle(struct outopt *oo, int ch, const char *arg)
 {

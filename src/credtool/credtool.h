@@ -51,6 +51,9 @@ int	 outopt_handle(struct outopt *, int ch, const char *arg);
 
 /* UNIX seconds, or an ISO date/time in UTC ("2026-01-31", "...T12:00:00Z"). */
 int	 parse_time(const char *, int64_t *);
+/* The last second PacketLab 1.1.0 can represent: INT64_MAX ns. */
+#define CREDTOOL_TIME_MAX	((int64_t)9223372036)
+void	 validity_opt(const char *cmd, const char *opt, const char *arg, int64_t *out);
 /* A non-negative decimal no larger than max. */
 int	 parse_uint(const char *, uint64_t max, uint64_t *);
 void	 pass_source(const struct passopt *, struct cred_pass *);

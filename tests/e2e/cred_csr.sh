@@ -226,4 +226,16 @@ set +e
 rc=$?
 set -e
 [ $rc = 2 ] || fail "usage error exit $rc, not 2"
+# Validity past 2262-04-11 overflows 1.1.0's 64-bit nanosecond times.
+set +e
+"$CRED" sign -K "$T/k_eop" -k "$T/k_exper.pub" -t exppriv --not-after 2300-01-01 \
+    -o "$T/far.cert" >/dev/null 2>"$T/far.err"
+rc=$?
+set -e
+[ $rc = 2 ] || fail "--not-after 2300: exit $rc, not 2"
+grep -q "after 2262-04-11T23:47:16Z, where PacketLab 1.1.0's nanosecond clock overflows" \
+    "$T/far.err" || fail "--not-after 2300: $(cat "$T/far.err")"
+[ ! -e "$T/far.cert" ] || fail "--not-after 2300 wrote a certificate"
+"$CRED" sign -K "$T/k_eop" -k "$T/k_exper.pub" -t exppriv --not-after 2262-04-11 \
+    -o "$T/far.cert" >/dev/null 2>&1 || fail "--not-after 2262-04-11 refused"
 echo "cred_csr: ok"
