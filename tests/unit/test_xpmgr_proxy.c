@@ -155,6 +155,9 @@ START_TEST(pool_want)
 	ck_assert_uint_eq(xp_pool_want(5, 2, 0, 3), 1);
 	ck_assert_uint_eq(xp_pool_want(5, 3, 0, 3), 0);
 	ck_assert_uint_eq(xp_pool_want(5, 0, 0, 0), 0);
+	ck_assert_uint_eq(xp_pool_want(5, 1, 2, 3), 0);
+	ck_assert_uint_eq(xp_pool_want(2, 0, 1, 1), 0);
+	ck_assert_uint_eq(xp_pool_want(2, 0, 1, 2), 1);
 	ck_assert_uint_eq(xp_pool_want(UINT64_MAX, UINT64_MAX, 1, UINT64_MAX), 0);
 }
 END_TEST

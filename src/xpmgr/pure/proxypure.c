@@ -90,18 +90,12 @@ uint64_t
 xp_pool_want(uint64_t target, uint64_t setting_up, uint64_t idle,
     uint64_t sessions_left)
 {
-	uint64_t	 have = setting_up + idle, want;
+	uint64_t	 have = setting_up + idle, cap;
 
-	if (have < setting_up || have >= target)	/* (wrap or full) */
+	cap = target < sessions_left ? target : sessions_left;
+	if (have < setting_up || have >= cap)		/* (wrap or full) */
 		return 0;
-	want = target - have;
-	if (sessions_left != UINT64_MAX) {
-		if (setting_up >= sessions_left)
-			return 0;
-		if (want > sessions_left - setting_up)
-			want = sessions_left - setting_up;
-	}
-	return want;
+	return cap - have;
 }
 
 enum xp_xreg_res

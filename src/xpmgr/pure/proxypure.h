@@ -53,9 +53,9 @@ void	 xp_backoff_reset(struct xp_backoff *b);
 uint32_t xp_backoff_next(struct xp_backoff *b, uint32_t rnd);
 
 /*
- * How many new backlog connections one SNI key should open now: up to
- * target minus those in set-up and those idle, and no more than the
- * sessions -n still allows (UINT64_MAX: no limit) minus those pending.
+ * How many new backlog connections one SNI key should open now: the pool
+ * (those in set-up and those idle) grows up to target, or up to the
+ * sessions -n still allows (UINT64_MAX: no limit) when that is fewer.
  */
 uint64_t xp_pool_want(uint64_t target, uint64_t setting_up, uint64_t idle,
 	    uint64_t sessions_left);
