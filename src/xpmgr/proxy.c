@@ -267,6 +267,12 @@ pk_fill(struct pkey *k)
 		return;
 	n = xp_pool_want(d->conf->target_backlog, k->nsetup, k->nidle,
 	    sessions_left(d));
+	/*
+	 * A failing key probes with one connection at a time, so each failure
+	 * is one step of the backoff; the first registration fills the rest.
+	 */
+	if (k->failing != PF_NONE && n > 0)
+		n = k->nsetup == 0 ? 1 : 0;
 	while (n-- > 0 && d->state == XPD_RUNNING)
 		pc_open(k);
 }
