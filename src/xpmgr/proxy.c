@@ -769,8 +769,10 @@ boot_timeout(evutil_socket_t fd, short ev, void *arg)
 	if (nok == 0) {
 		log_warnx("proxy bootstrap failed: no backlog connection was "
 		    "registered with the proxy %s within %llu ms "
-		    "(BootstrapBacklogTimeout)", p->name,
-		    (unsigned long long)(p->d->conf->bootstrap_timeout / 1000000));
+		    "(BootstrapBacklogTimeout)%s%s", p->name,
+		    (unsigned long long)(p->d->conf->bootstrap_timeout / 1000000),
+		    p->nk > 0 && p->k[0].failing != PF_NONE ? "; last trouble: " : "",
+		    p->nk > 0 ? fail_kind_name(p->k[0].failing) : "");
 		p->booting = 0;
 		xpd_abort(p->d);
 		return;
