@@ -446,8 +446,12 @@ pc_tls(struct pconn *c, int r, const char *what)
 		return -1;
 	case SSL_ERROR_SYSCALL:
 		if ((e = ERR_peek_error()) == 0) {
-			pc_close(c, PF_EOF, "the proxy %s during the %s",
-			    errno == 0 ? "closed the connection" : strerror(errno), what);
+			if (errno == 0)
+				pc_close(c, PF_EOF, "the proxy closed the connection "
+				    "during the %s", what);
+			else
+				pc_close(c, PF_EOF, "connection error during the %s: "
+				    "%s", what, strerror(errno));
 			return -1;
 		}
 		/* FALLTHROUGH */
@@ -455,7 +459,11 @@ pc_tls(struct pconn *c, int r, const char *what)
 		e = ERR_get_error();
 		cred_tls_reason(c->ssl, e, why, sizeof(why));
 		ERR_clear_error();
-		pc_close(c, PF_TLS, "%s failed: %s", what, why);
+		pc_close(c, PF_TLS, "%s failed: %s%s", what, why,
+		    ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) ==
+		    SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED &&
+		    c->k->p->d->conf->backlog_agent_cert == NULL ? " (the proxy "
+		    "wants our agent certificate: set BacklogConnAgentCertPath)" : "");
 		return -1;
 	}
 }

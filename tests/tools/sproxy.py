@@ -24,6 +24,10 @@ Misbehaviour for tests:
                           answer the xreg; pktlab: never send PKTLAB
     --prefix HEX          raw bytes sent right before PKTLAB (C8: 50)
     --close-idle SECONDS  close backlog connections idle that long
+    --client-ca FILE      ask for a client certificate (verified by X.509
+                          rules against FILE, e.g. the controller's
+                          self-signed agent certificate)
+    --require-cert        ... and refuse a client without one
 """
 
 import argparse
@@ -320,6 +324,10 @@ def main():
     ap.add_argument("--prefix", type=bytes.fromhex, default=b"")
     ap.add_argument("--close-idle", type=float)
     ap.add_argument("--hold", type=float, default=5.0)
+    ap.add_argument("--require-cert", action="store_true",
+                    help="with --client-ca: refuse a client without one")
+    ap.add_argument("--client-ca", help="ask for a client certificate and "
+                    "verify it against this file (X.509 rules)")
     ap.add_argument("--log")
     ap.add_argument("--ready")
     OPTS = ap.parse_args()
@@ -328,6 +336,11 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     ctx.verify_mode = ssl.CERT_NONE
+    if OPTS.client_ca:
+        ctx.verify_mode = ssl.CERT_REQUIRED if OPTS.require_cert else ssl.CERT_OPTIONAL
+        ctx.load_verify_locations(OPTS.client_ca)
+        # pktlab certificates carry critical extensions X.509 does not know.
+        ctx.verify_flags |= 0x10        # X509_V_FLAG_IGNORE_CRITICAL
     ctx.num_tickets = 0
     ctx.load_cert_chain(OPTS.cert, OPTS.key)
     lc = listen(OPTS.ctl)
