@@ -491,8 +491,10 @@ pc_step(struct pconn *c)
 			len = sizeof(soerr);
 			if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
 				soerr = errno;
-			if (soerr == EINPROGRESS || soerr == EALREADY)
+			if (soerr == EINPROGRESS || soerr == EALREADY) {
+				pc_wait(c, EV_WRITE);
 				return;
+			}
 			if (soerr != 0) {
 				errno = soerr;
 				snprintf(c->connerr, sizeof(c->connerr), "%s: %s",
@@ -513,6 +515,7 @@ pc_step(struct pconn *c)
 			break;
 		case PC_TLS:
 			ERR_clear_error();
+			errno = 0;
 			if ((r = pc_tls(c, SSL_connect(c->ssl), "TLS handshake")) != 1)
 				return;
 			pl_msg_xreg(&m, c->k->snikey, strlen(c->k->snikey));
@@ -524,6 +527,7 @@ pc_step(struct pconn *c)
 			break;
 		case PC_XREG:
 			ERR_clear_error();
+			errno = 0;
 			r = SSL_write(c->ssl, c->buf + c->have, (int)(c->want - c->have));
 			if (pc_tls(c, r, "xreg write") != 1)
 				return;
@@ -536,6 +540,7 @@ pc_step(struct pconn *c)
 		case PC_RESULT:
 			/* Exactly one message: the header, then its body, no more. */
 			ERR_clear_error();
+			errno = 0;
 			r = SSL_read(c->ssl, c->buf + c->have, (int)(c->want - c->have));
 			if (pc_tls(c, r, "wait for the xreg result") != 1)
 				return;
@@ -576,6 +581,7 @@ pc_step(struct pconn *c)
 		case PC_TLSOFF:
 			/* One close_notify, not waiting for the proxy's (§7.2 stage 5). */
 			ERR_clear_error();
+			errno = 0;
 			r = SSL_shutdown(c->ssl);
 			if (r < 0 && pc_tls(c, r, "TLS close") != 1)
 				return;
@@ -675,8 +681,10 @@ pc_idle_read(struct pconn *c)
 	int			 fd;
 
 	n = recv(c->fd, &b, 1, MSG_PEEK);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		pc_wait(c, EV_READ);	/* (one-shot events) */
 		return;
+	}
 	if (n <= 0) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (xp_ms_between(&c->t_idle, &now) < PC_IDLE_MIN_MS)

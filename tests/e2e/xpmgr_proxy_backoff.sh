@@ -14,7 +14,7 @@ ms=$MS
 [ "$ms" -lt 6000 ] || fail "bootstrap took $ms ms (BootstrapBacklogTimeout is 3 s)"
 expect_grep 'proxy bootstrap failed: no backlog connection was registered' "$T/xpmgr.log"
 expect_grep 'registration refused: the proxy refused the xreg: errid 16 \(ECTLBADMSG\)' "$T/xpmgr.log"
-[ "$(grep -c 'WARN .*registration refused' "$T/xpmgr.log")" = 1 ] ||
+[ "$(grep -c 'WARN .*\] registration refused' "$T/xpmgr.log")" = 1 ] ||
     fail "the refusal was warned about more than once"
 n=$(xp_proxy_count 'xreg snikey=abc123')
 echo "registrations in $ms ms: $n (1.1.0: about 130 in 3 s)"
