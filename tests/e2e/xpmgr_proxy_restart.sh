@@ -13,7 +13,7 @@ xp_server xp_httpd -a 127.0.0.1 -p 80
 xp_run_fail -c "$PCONF" -a "127.0.0.1:$PPORT" "$MLET" hold
 ms=$MS
 echo "no proxy: exit after $ms ms"
-[ "$ms" -ge 2900 ] && [ "$ms" -lt 6000 ] || fail "no proxy: exit after $ms ms"
+if [ "$ms" -lt 2900 ] || [ "$ms" -ge 6000 ]; then fail "no proxy: exit after $ms ms"; fi
 expect_grep 'cannot connect: 127.0.0.1:[0-9]+: Connection refused' "$T/xpmgr.log"
 expect_grep 'proxy bootstrap failed' "$T/xpmgr.log"
 

@@ -19,7 +19,7 @@ xp_proxy_wait 'idle in the pool of abc123 \(2 idle\)' 1
 
 # C1, from the proxy's side, for each registration.
 for r in R1 R2; do
-	grep -E "^\+[0-9.]+ $r[ :]" "$T/proxy.log" | sed 's/^+[0-9.]* //' >"$T/$r.seq"
+	grep -E "^\+[0-9.]+ ${r}[ :]" "$T/proxy.log" | sed 's/^+[0-9.]* //' >"$T/$r.seq"
 	cat >"$T/want.seq" <<EOT
 $r: TLS TLSv1.3 TLS_AES_256_GCM_SHA384, client SNI absent, client certificate absent
 $r > 80000006616263313233  # xreg snikey=abc123
