@@ -22,8 +22,9 @@
  *
  * Unlike 1.1.0, nothing the proxy does after the bootstrap is fatal, and a
  * failure (refused connect, TLS error, refused xreg, reset, time-out) makes
- * that SNI key back off exponentially (100 ms doubling to 30 s, jittered);
- * a registration that completes resets it.  A failing key logs a warning
+ * that SNI key back off exponentially (100 ms doubling to 30 s, jittered)
+ * and probe with one connection at a time; a connection that works (used by
+ * an endpoint, or idle for PC_IDLE_MIN_MS after its registration) resets it.  A failing key logs a warning
  * when it starts failing or fails differently, and a notice when it
  * recovers; each retry is only a debug line.
  *
@@ -151,6 +152,7 @@ static int	 pc_connect_next(struct pconn *c);
 static int	 pc_tls(struct pconn *c, int r, const char *what);
 static void	 pc_registered(struct pconn *c);
 static void	 pc_idle_read(struct pconn *c);
+static void	 pk_recovered(struct pkey *k);
 static void	 boot_check(struct proxy *p);
 static void	 boot_timeout(evutil_socket_t fd, short ev, void *arg);
 static SSL_CTX	*proxy_ctx(struct xpd *d, char *why, size_t whylen);
@@ -386,6 +388,11 @@ pc_timeout(evutil_socket_t fd, short ev, void *arg)
 {
 	struct pconn	*c = arg;
 
+	if (c->stage == PC_IDLE) {
+		/* Idle long enough to count as working (pc_registered). */
+		pk_recovered(c->k);
+		return;
+	}
 	pc_close(c, PF_TIMEOUT, "stage %d (%s) timed out after %llu ms",
 	    (int)c->stage, stage_names[c->stage],
 	    (unsigned long long)(c->k->p->d->conf->backlog_timeout / 1000000));
@@ -646,24 +653,44 @@ static void
 pc_registered(struct pconn *c)
 {
 	struct pkey	*k = c->k;
+	struct timeval	 tv;
 
 	pc_stage(c, PC_IDLE);
 	clock_gettime(CLOCK_MONOTONIC, &c->t_idle);
 	k->nsetup--;
 	k->nidle++;
 	k->nreg++;
-	if (k->failing != PF_NONE)
-		log_cinfo(k->ctx, "registered again after %llu failed attempt(s)",
-		    (unsigned long long)k->bo.failures);
-	else if (k->nreg == 1)
+	if (k->failing == PF_NONE && k->nreg == 1)
 		log_cinfo(k->ctx, "first backlog connection registered");
-	k->failing = PF_NONE;
-	xp_backoff_reset(&k->bo);
-	evtimer_del(k->retry);
+	/*
+	 * A failing key recovers once this connection proves itself: idle for
+	 * PC_IDLE_MIN_MS, or used by an endpoint.  Registering alone is not
+	 * enough: a proxy that breaks each connection right after would
+	 * otherwise be hammered at full speed.
+	 */
+	if (k->failing != PF_NONE) {
+		tv.tv_sec = PC_IDLE_MIN_MS / 1000;
+		tv.tv_usec = (PC_IDLE_MIN_MS % 1000) * 1000;
+		evtimer_add(&c->timer, &tv);
+	}
 	log_cdebug(c->ctx, "registered; idle (%llu idle, %llu in set-up)",
 	    (unsigned long long)k->nidle, (unsigned long long)k->nsetup);
 	pc_wait(c, EV_READ);
 	boot_check(k->p);
+	pk_fill(k);
+}
+
+/* A connection of a failing key worked: the backoff starts again from zero. */
+static void
+pk_recovered(struct pkey *k)
+{
+	if (k->failing == PF_NONE)
+		return;
+	log_cinfo(k->ctx, "registered again after %llu failed attempt(s)",
+	    (unsigned long long)k->bo.failures);
+	k->failing = PF_NONE;
+	xp_backoff_reset(&k->bo);
+	evtimer_del(k->retry);
 	pk_fill(k);
 }
 
@@ -696,11 +723,23 @@ pc_idle_read(struct pconn *c)
 			    n == 0 ? "closed" : "reset");
 		return;
 	}
+	/*
+	 * A proxy routes on the ClientHello's SNI, so an endpoint's bytes start
+	 * with a TLS handshake record.  Anything else is the proxy's own (say,
+	 * a close_notify sent after PKTLAB): a failure, not a session, or a
+	 * broken proxy would make us register and fail sessions in a loop.
+	 */
+	if (b != 0x16) {
+		pc_close(c, PF_PROTO, "the proxy sent a byte 0x%02x on an idle backlog "
+		    "connection, not the start of an endpoint's TLS ClientHello", b);
+		return;
+	}
 	/* The endpoint's ClientHello: from here on a session like any other. */
 	if (getpeername(c->fd, (struct sockaddr *)&ss, &sslen) == -1) {
 		pc_close(c, PF_NONE, "getpeername: %s", strerror(errno));
 		return;
 	}
+	pk_recovered(k);
 	fd = c->fd;
 	c->fd = -1;
 	log_cdebug(c->ctx, "the proxy forwards an endpoint");

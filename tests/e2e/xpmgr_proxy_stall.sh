@@ -5,7 +5,8 @@
 # xreg result and PKTLAB (transcript C5) each time out, the proxy sees the
 # connection closed about 1 s later, and with nothing registered pktxpmgr
 # exits 1 after BootstrapBacklogTimeout (3 s).  Then transcript C8: a 0x50
-# right before PKTLAB, which 1.1.0's matcher misses; ours registers.
+# right before PKTLAB, which 1.1.0's matcher misses; ours registers.  And a
+# proxy that sends bytes after PKTLAB.
 . "$(dirname "$0")/xpmgr_proxy_lib"
 xp_proxy_conf abc123
 
@@ -38,6 +39,18 @@ expect_grep 'skipped 25 byte\(s\) before PKTLAB' "$T/xpmgr.log"
 [ "$(xp_proxy_count 'R[0-9]+ < raw 50  # prefix before PKTLAB')" -ge 2 ] || fail "no prefix sent"
 xp_proxy_wait 'idle in the pool of abc123 \(2 idle\)' 1
 expect_no_grep 'WARN' "$T/xpmgr.log"
+kill -INT "$XPID"
+xp_expect_exit 0 5
+xp_sproxy_stop
+
+# A proxy that sends its close_notify after PKTLAB (broker.md §3.1: it must
+# not): not taken for an endpoint; the key backs off with one warning.
+rm -f "$T/proxy.log"
+xp_sproxy --after 1503030013aabbccddeeff00112233445566778899
+xp_start -c "$PCONF" -a "127.0.0.1:$PPORT" -v "$MLET" hold
+xp_wait_log 'WARN .*protocol error: the proxy sent a byte 0x15 on an idle backlog connection, not the start of an endpoint.s TLS ClientHello' 10
+expect_no_grep 'new endpoint connection' "$T/xpmgr.log"
+xp_wait_log 'failure 3 in a row' 10
 kill -INT "$XPID"
 xp_expect_exit 0 5
 echo "ok"

@@ -24,6 +24,8 @@ Misbehaviour for tests:
                           answer the xreg; pktlab: never send PKTLAB
     --prefix HEX          raw bytes sent right before PKTLAB (C8: 50)
     --close-idle SECONDS  close backlog connections idle that long
+    --after HEX           raw bytes sent right after the controller's PKTLAB
+                          (which a proxy must never do)
     --client-ca FILE      ask for a client certificate (verified by X.509
                           rules against FILE, e.g. the controller's
                           self-signed agent certificate)
@@ -191,6 +193,9 @@ def controller_conn(raw, addr, ctx):
         if got != MARKER:
             sock.close()
             return
+        if OPTS.after:
+            sock.sendall(OPTS.after)
+            log("%s < raw %s  # after PKTLAB" % (name, OPTS.after.hex()))
         sock.settimeout(None)
         b = Backlog(name, sock, snikey)
         with POOL_CV:
@@ -323,6 +328,7 @@ def main():
     ap.add_argument("--stall", choices=["tls", "result", "pktlab"])
     ap.add_argument("--prefix", type=bytes.fromhex, default=b"")
     ap.add_argument("--close-idle", type=float)
+    ap.add_argument("--after", type=bytes.fromhex, default=b"")
     ap.add_argument("--hold", type=float, default=5.0)
     ap.add_argument("--require-cert", action="store_true",
                     help="with --client-ca: refuse a client without one")
