@@ -51,6 +51,8 @@ xp_start -c "$PCONF" -a "127.0.0.1:$PPORT" -v "$MLET" hold
 xp_wait_log 'WARN .*protocol error: the proxy sent a byte 0x15 on an idle backlog connection, not the start of an endpoint.s TLS ClientHello' 10
 expect_no_grep 'new endpoint connection' "$T/xpmgr.log"
 xp_wait_log 'failure 3 in a row' 10
+n=$(xp_proxy_count 'xreg snikey=abc123')
+[ "$n" -le 5 ] || fail "$n registrations for 3 failures: the backoff was reset"
 kill -INT "$XPID"
 xp_expect_exit 0 5
 echo "ok"
