@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -395,6 +396,8 @@ xpb_try_next(struct xpb *b)
 		}
 		/* 1.1.0 sets it too: a dead broker is found even when idle. */
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+		/* Each message is written whole; none should wait for an ACK. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		if (connect(fd, b->ai->ai_addr, b->ai->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS) {
 			b->fd = fd;
@@ -496,7 +499,14 @@ xpb_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (b->state == XPB_TLS) {
 		e = bufferevent_get_openssl_error(bev);
 		cred_tls_reason(ssl, e, why, sizeof(why));
-		if (e != 0 && !b->pass_done_once) {
+		/*
+		 * A refused certificate (an alert, our own verification) is a
+		 * configuration problem: at start-up that ends the run, as in
+		 * 1.1.0.  A connection closed mid-handshake is retried.
+		 */
+		if (e != 0 && !(what & BEV_EVENT_EOF) &&
+		    ERR_GET_REASON(e) != SSL_R_UNEXPECTED_EOF_WHILE_READING &&
+		    !b->pass_done_once) {
 			/* The broker's certificate or ours: configuration, as in 1.1.0. */
 			log_warnx("TLS with broker %s failed: %s", b->peer, why);
 			log_warnx("Experiment publication failed");
@@ -504,8 +514,9 @@ xpb_event_cb(struct bufferevent *bev, short what, void *arg)
 			xpb_fatal(b);
 			return;
 		}
-		xpb_fail(b, "TLS with %s: %s", b->peer, (what & BEV_EVENT_EOF) ?
-		    "the broker closed the connection" : why);
+		xpb_fail(b, "TLS with %s: %s", b->peer, (what & BEV_EVENT_EOF) ||
+		    (e != 0 && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) ?
+		    "the broker closed the connection during the handshake" : why);
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
