@@ -221,13 +221,11 @@ xpb_start(struct xpd *d, char *why, size_t whylen)
 	now = pl_time_now();
 	b->start_ns = now;
 	b->window_end = xp_pub_window_end(c, now);
-	/* §8.5's traps: 1.1.0 publishes once, then stops at once. */
-	if (b->window_end == 0)
-		log_warnx("%s:%u: EnableExpPublication: neither PubPeriod nor a pub_end "
-		    "override is set: the experiments are published once, then "
-		    "publication and greeting stop at once (as in 1.1.0)", c->path,
-		    c->line[XPD_ENABLE_PUB]);
-	else if (XPMGR_HAS(c, XPD_PUB_PERIOD) && c->pub_period == 0)
+	/*
+	 * §8.5's traps: 1.1.0 publishes once, then stops at once.  No pub_end
+	 * anywhere is already reported by the configuration; PubPeriod 0 here.
+	 */
+	if (XPMGR_HAS(c, XPD_PUB_PERIOD) && c->pub_period == 0)
 		log_warnx("%s:%u: PubPeriod 0: publication ends as soon as it is made, "
 		    "and greeting %s later (as in 1.1.0)", c->path,
 		    c->line[XPD_PUB_PERIOD], c->greet_after_pub_end == 0 ? "at once" :
@@ -811,8 +809,8 @@ xpb_timer_cb(evutil_socket_t fd, short what, void *arg)
 		xpb_fail(b, "TLS handshake with %s timed out after %u s", b->peer, s);
 		break;
 	case XPB_PUBLISH:
-		xpb_fail(b, "no result from %s for the %s within %u s", b->peer,
-		    pl_type_name(b->await_type), s);
+		xpb_fail(b, "waiting for the result of the %s from %s timed out "
+		    "after %u s", pl_type_name(b->await_type), b->peer, s);
 		break;
 	default:
 		break;

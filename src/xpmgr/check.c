@@ -266,19 +266,14 @@ check_publication(const struct xpmgr_conf *c, const struct check_entry *ce)
 	const struct check_entry *x;
 	uint8_t			 eopkey[PL_EOPKEY_LEN];
 	char			 why[600], chans[XP_CHANS_TEXT_MAX], hex[2 * PL_EOPKEY_LEN + 1];
-	uint64_t		 now = pl_time_now(), end;
+	uint64_t		 now = pl_time_now();
 	size_t			 i, j, k;
 	int			 bad = 0;
 
 	if (c->hostid != NULL && xp_hostid_check(c->hostid, why, sizeof(why)) == -1)
 		return check_fail(c, 0, NULL, "%s", why);
-	end = xp_pub_window_end(c, now);
-	if (end == 0)
-		log_warnx("%s:%u: EnableExpPublication: no pub_end anywhere (neither "
-		    "PubPeriod nor a pub_end override): the experiments are published "
-		    "once, then publication and greeting stop at once, as in 1.1.0",
-		    c->path, c->line[XPD_ENABLE_PUB]);
-	else if (XPMGR_HAS(c, XPD_PUB_PERIOD) && c->pub_period == 0)
+	/* No pub_end anywhere: the configuration's own warning says so. */
+	if (XPMGR_HAS(c, XPD_PUB_PERIOD) && c->pub_period == 0)
 		log_warnx("%s:%u: PubPeriod 0: publication ends as soon as it is made, "
 		    "as in 1.1.0", c->path, c->line[XPD_PUB_PERIOD]);
 	printf("publication plan (sent in this order; pub_end as if started now):\n");

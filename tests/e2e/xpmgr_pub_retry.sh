@@ -9,11 +9,22 @@
 xp_pki
 LPORT=$(xp_port)
 SBPORT=$(xp_port)
-xp_pub_conf <<CONF
+# Two entries (as A1), for the scripted broker on $SBPORT.
+two_entries() {
+	xp_pub_conf <<CONF
 PubPeriod 60000000000
 ExpExec 1:abc123:$CHAIN:$EOP::
 ExpExec 0:def456:$CHAIN::7075626c6963:
 CONF
+}
+two_entries
+# Stop the last scripted broker; the next one logs to $T/$1.log on a new port.
+next_broker() {
+	kill "$(echo $XP_BG | awk '{print $NF}')"
+	SBLOG=$T/$1.log
+	SBPORT=$(xp_port)
+	two_entries
+}
 
 # 1. Nothing listens: refused, logged once however many retries.
 xp_start -c "$PUBCONF" -a "127.0.0.1:$LPORT" -v "$MLET"
@@ -36,14 +47,7 @@ kill -INT "$XPID"
 xp_expect_exit 0 10
 
 # 3. A refusing broker (accept, close): attempts per interval from its log.
-kill "$(echo $XP_BG | awk '{print $NF}')"
-SBLOG=$T/sb2.log
-SBPORT=$(xp_port)
-xp_pub_conf <<CONF
-PubPeriod 60000000000
-ExpExec 1:abc123:$CHAIN:$EOP::
-ExpExec 0:def456:$CHAIN::7075626c6963:
-CONF
+next_broker sb2
 xp_sbroker --port "$SBPORT" --first 3 --close-on-accept
 xp_start -c "$PUBCONF" -a "127.0.0.1:$LPORT" "$MLET"
 xp_wait_log 'Experiment publication completed' 20
@@ -58,14 +62,7 @@ awk 'NR > 1 { g = $1 - p; want = 2 ^ (NR - 2); if (g < 0.7 * want || g > 1.3 * w
 # 4. The broker drops the connection: everything republished, same pub_end.
 kill -INT "$XPID"
 xp_expect_exit 0 10
-kill "$(echo $XP_BG | awk '{print $NF}')"
-SBLOG=$T/sb3.log
-SBPORT=$(xp_port)
-xp_pub_conf <<CONF
-PubPeriod 60000000000
-ExpExec 1:abc123:$CHAIN:$EOP::
-ExpExec 0:def456:$CHAIN::7075626c6963:
-CONF
+next_broker sb3
 xp_sbroker --port "$SBPORT" --first 1 --close-after 4
 xp_start -c "$PUBCONF" -a "127.0.0.1:$LPORT" "$MLET"
 xp_wait_log 'republished 2 experiment' 20
