@@ -176,6 +176,8 @@ xpb_start(struct xpd *d, char *why, size_t whylen)
 	b->c = c;
 	b->base = d->base;
 	b->fd = -1;
+	/* Until it is set up, stopping it is a no-op. */
+	b->state = XPB_STOPPED;
 	b->key = xp_tls_key(d->tls);
 	pl_addr_fmt(&c->broker, b->name, sizeof(b->name));
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
@@ -218,6 +220,7 @@ xpb_start(struct xpd *d, char *why, size_t whylen)
 	if (b->timer == NULL || b->retry == NULL || b->window == NULL || b->greet == NULL)
 		fatalx("cannot create events");
 
+	b->state = XPB_IDLE;
 	now = pl_time_now();
 	b->start_ns = now;
 	b->window_end = xp_pub_window_end(c, now);
@@ -554,6 +557,7 @@ xpb_next(struct xpb *b)
 	uint64_t		 now = pl_time_now(), end;
 	uint8_t			*buf;
 	ssize_t			 n;
+	int			 infer;
 
 	while (b->pos > 0) {
 		e = &b->e[b->pos - 1];
@@ -587,23 +591,17 @@ xpb_next(struct xpb *b)
 			e->refused = 1;
 			continue;
 		}
-		if (!e->v6_warned) {
-			const char	*a = strstr(p->xdescr, "controller_addr=");
-			char		 addr[300];
-			size_t		 k;
-
-			if (a != NULL) {
-				a += strlen("controller_addr=");
-				for (k = 0; a[k] != ';' && k < sizeof(addr) - 1; k++)
-					addr[k] = a[k];
-				addr[k] = '\0';
-				if (xp_addr_is_v6(addr))
-					log_warnx("%s:%u: ExpExec: publishing the IPv6 "
-					    "controller_addr %s: PacketLab 1.1.0 endpoints "
-					    "cannot connect to it (use -p or "
-					    "PubControllerAddr with a host name or an IPv4 "
-					    "address)", b->c->path, e->line, addr);
-			}
+		/*
+		 * ERRATA 5.  Configured addresses were warned about at start-up;
+		 * the connection's local address is known only now.
+		 */
+		if (!e->v6_warned && xpmgr_conf_ctrl_addr(b->c, &b->c->exp[e->idx],
+		    &infer) == NULL && infer && xp_addr_is_v6(b->local)) {
+			log_warnx("%s:%u: ExpExec: publishing the IPv6 controller_addr "
+			    "%s (the local address of the broker connection): "
+			    "PacketLab 1.1.0 endpoints cannot connect to it (use -p or "
+			    "PubControllerAddr with a host name or an IPv4 address)",
+			    b->c->path, e->line, b->local);
 			e->v6_warned = 1;
 		}
 		log_info("Publishing xdescr (%s) to channels (%s)", p->xdescr,

@@ -45,4 +45,25 @@ expect_grep "xpub chlist=\[$KEYCHAN\] eopkey=$KEYHEX " "$SBLOG"
 sed -n 's/^  XPUB xdescr:     //p' "$T/t.out" | sed 's/pub_end=[0-9]*/pub_end=N/' >"$T/t.xd"
 xp_sb_xdescrs | cmp -s - "$T/t.xd" || fail "-t and the wire differ"
 xp_expect_exit 0 20
+
+# ERRATA 5: a broker reached over IPv6 without -a, -p or PubControllerAddr:
+# the inferred controller_addr is the connection's local IPv6 address, and
+# pktxpmgr warns before publishing it.
+if ping -6 -c1 -W1 ::1 >/dev/null 2>&1 || python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	kill "$(echo $XP_BG | awk '{print $NF}')"
+	SBLOG=$T/sb6.log
+	xp_sbroker --addr ::1
+	xp_pub_conf <<CONF
+PubPeriod 2000000000
+ExpExec 1:abc123:$CHAIN:$EOP::
+CONF
+	sed -i "s/^BrokerAddr .*/BrokerAddr [::1]:$SBPORT/" "$PUBCONF"
+	xp_start -c "$PUBCONF" -a "0.0.0.0:$LPORT" "$MLET"
+	xp_wait_log 'Experiment publication completed' 20
+	expect_grep "WARN .*pub.conf:8: ExpExec: publishing the IPv6 controller_addr ::1 \(the local address of the broker connection\)" "$T/xpmgr.log"
+	expect_grep "xdescr='pub_end=[0-9]+;controller_addr=::1;sni_key=abc123;'" "$SBLOG"
+	xp_expect_exit 0 20
+else
+	echo "no IPv6 loopback: ERRATA 5 part skipped"
+fi
 echo "ok"
