@@ -87,6 +87,7 @@ struct xpb_entry {
 	uint8_t			 eopkey[PL_EOPKEY_LEN];
 	int			 refused;	/* the broker said no: not sent again */
 	int			 v6_warned;
+	int			 xd_logged;	/* its xdescr logged since the last pass */
 };
 
 struct xpb {
@@ -108,6 +109,7 @@ struct xpb {
 	unsigned		 conn_no;	/* connections that reached TCP */
 	unsigned		 backoff_ms;
 	unsigned		 failures;	/* in a row */
+	int			 conn_logged;	/* connection logged since the last pass */
 	char			 last_fail[256];	/* logged once until it changes */
 
 	struct evdns_base	*dns;
@@ -490,10 +492,14 @@ xpb_event_cb(struct bufferevent *bev, short what, void *arg)
 		b->pos = b->n;
 		b->cert_i = 0;
 		b->npub = 0;
-		if (b->last_fail[0] != '\0' || b->failures > 0)
+		/* Once per streak: a broker that stalls after TLS is not news. */
+		if (b->conn_logged)
+			log_debug("broker: connected to %s again", b->peer);
+		else if (b->last_fail[0] != '\0' || b->failures > 0)
 			log_info("broker %s reachable again; publishing", b->peer);
 		else
 			log_info("connected to broker %s (TLS, agent mode)", b->peer);
+		b->conn_logged = 1;
 		xpb_next(b);
 		return;
 	}
@@ -557,6 +563,7 @@ xpb_next(struct xpb *b)
 	uint64_t		 now = pl_time_now(), end;
 	uint8_t			*buf;
 	ssize_t			 n;
+	size_t			 i;
 	int			 infer;
 
 	while (b->pos > 0) {
@@ -604,8 +611,15 @@ xpb_next(struct xpb *b)
 			    b->c->path, e->line, b->local);
 			e->v6_warned = 1;
 		}
-		log_info("Publishing xdescr (%s) to channels (%s)", p->xdescr,
-		    xp_pubplan_chans(p, chans, sizeof(chans)));
+		/* 1.1.0's line; once per entry until a pass completes. */
+		xp_pubplan_chans(p, chans, sizeof(chans));
+		if (e->xd_logged)
+			log_debug("Publishing xdescr (%s) to channels (%s)", p->xdescr,
+			    chans);
+		else
+			log_info("Publishing xdescr (%s) to channels (%s)", p->xdescr,
+			    chans);
+		e->xd_logged = 1;
 		if ((n = xp_pubplan_encode(p, NULL, 0)) < 0)
 			fatalx("cannot encode an xpub");
 		buf = xmalloc((size_t)n);
@@ -621,6 +635,9 @@ xpb_next(struct xpb *b)
 
 	/* The pass is over. */
 	b->state = XPB_UP;
+	b->conn_logged = 0;
+	for (i = 0; i < b->n; i++)
+		b->e[i].xd_logged = 0;
 	b->failures = 0;
 	b->backoff_ms = 0;
 	b->last_fail[0] = '\0';

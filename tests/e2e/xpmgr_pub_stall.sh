@@ -40,6 +40,9 @@ CONF
 	# The next attempt stalls the same way: logged at debug level only.
 	xp_wait_log "DEBUG .*broker: $2 after 5 s; retry 2 in" 20
 	[ "$(grep -Ec "WARN .*$2" "$T/xpmgr.log")" = 1 ] || fail "$1: logged twice"
+	# Reaching the broker again and again is not news either.
+	[ "$(grep -Ec 'INFO .*(connected to broker|reachable again)' "$T/xpmgr.log")" -le 1 ] ||
+	    fail "$1: each connection logged"
 	expect_grep '<h1>Hello from the local web server</h1>' "$T/mlet.out"
 	kill -INT "$XPID"
 	xp_expect_exit 0 10
