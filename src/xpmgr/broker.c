@@ -325,6 +325,13 @@ xpb_free(struct xpb *b)
 
 /* ---- connecting ---- */
 
+/* libevent's resolver speaks through our log (its own failures are ours too). */
+static void
+xpb_dns_log(int is_warn, const char *msg)
+{
+	log_debug("resolver: %s%s", msg, is_warn ? " (warning)" : "");
+}
+
 static void
 xpb_connect(struct xpb *b)
 {
@@ -336,6 +343,7 @@ xpb_connect(struct xpb *b)
 	b->connerr[0] = '\0';
 	if (!hp->is_ipv4 && !hp->is_ipv6) {
 		/* A host name: evdns, so a slow resolver blocks nobody. */
+		evdns_set_log_fn(xpb_dns_log);
 		if (b->dns == NULL && (b->dns = evdns_base_new(b->base,
 		    EVDNS_BASE_INITIALIZE_NAMESERVERS |
 		    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL) {
@@ -700,7 +708,12 @@ xpb_result(struct xpb *b, const uint8_t *body, uint32_t len)
 		xpb_next(b);
 		return;
 	}
-	errid = len >= 2 ? (uint16_t)(body[0] << 8 | body[1]) : PL_EUNKFAULT;
+	if (len == 1) {
+		xpb_fail(b, "the broker %s sent a malformed result (1-byte body)",
+		    b->peer);
+		return;
+	}
+	errid = (uint16_t)(body[0] << 8 | body[1]);
 	name = pl_err_name(errid);
 	log_warnx("%s:%u: ExpExec: the broker refused the %s: %s (0x%04x, %s)",
 	    b->c->path, e->line, pl_type_name(b->await_type), name != NULL ? name :
