@@ -129,6 +129,7 @@ struct xpb {
 	int			 awaiting;
 	uint8_t			 await_type;
 	unsigned		 npub;		/* XPUBs accepted on this connection */
+	unsigned		 nunexpected;	/* messages nobody asked for, this connection */
 
 	struct event		*timer;		/* connect, TLS, result */
 	struct event		*retry;
@@ -497,6 +498,7 @@ xpb_event_cb(struct bufferevent *bev, short what, void *arg)
 			return;
 		}
 		b->state = XPB_PUBLISH;
+		b->nunexpected = 0;
 		b->pos = b->n;
 		b->cert_i = 0;
 		b->npub = 0;
@@ -682,10 +684,13 @@ xpb_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_remove(in, body, len);
 		if (type == PL_RESULT && b->awaiting)
 			xpb_result(b, body, len);
-		else
+		else if (b->nunexpected++ == 0)
+			/* 1.1.0's words; once per connection, a flood is not news. */
 			log_warnx("Unexpected message from broker with type %u (%s), "
-			    "ignoring", type, pl_type_name(type) != NULL ?
-			    pl_type_name(type) : "unknown");
+			    "ignoring (further ones on this connection: debug)", type,
+			    pl_type_name(type) != NULL ? pl_type_name(type) : "unknown");
+		else
+			log_debug("broker: unexpected message of type %u ignored", type);
 		free(body);
 	}
 }

@@ -365,6 +365,8 @@ def main():
         time.sleep(3600)
     while True:
         sock, peer = ls.accept()
+        # Answers go out at once (no Nagle wait for the client's ACK).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         n += 1
         Conn(n, sock, peer[:2], a, ctx).start()
 
