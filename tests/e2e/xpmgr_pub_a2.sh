@@ -7,7 +7,8 @@
 . "$(dirname "$0")/xpmgr_lib"
 xp_pki
 LPORT=$(xp_port)
-xp_sbroker
+# Each answer is followed by an unsolicited xnotify: ignored, warned once.
+xp_sbroker --extra 70000003014161
 xp_pub_conf <<CONF
 PubPeriod 2000000000
 PubControllerAddr 127.0.0.1:20600
@@ -36,8 +37,10 @@ grep -q ' accepted from ' "$SBLOG" && fail "-t contacted the broker"
 xp_start -c "$PUBCONF" -a "127.0.0.1:$LPORT" "$MLET"
 xp_wait_log 'Experiment publication completed' 20
 got=$(sed -n 's/^+[0-9.]* c1 \(<-\|->\) [0-9a-f]*  \([a-z]*\).*/\1\2/p' "$SBLOG" | tr '\n' ' ')
-[ "$got" = "<-xcert ->result <-xcert ->result <-xpub ->result " ] ||
+[ "$got" = "<-xcert ->result ->xnotify <-xcert ->result ->xnotify <-xpub ->result ->xnotify " ] ||
     fail "message sequence: $got"
+[ "$(grep -c 'WARN .*Unexpected message from broker with type 112 (xnotify), ignoring' "$T/xpmgr.log")" = 1 ] ||
+    fail "unsolicited messages not warned exactly once"
 [ "$(xp_sb_xdescrs)" = "endpoint_location=IO9?;endpoint_location=FN31*;endpoint_country=CAN;endpoint_country=USA;exp_priority=5;pub_end=N;controller_addr=127.0.0.1:20600;sni_key=abc123;" ] ||
     fail "xdescr: $(xp_sb_xdescrs)"
 expect_grep "xpub chlist=\[$KEYCHAN\] eopkey=$KEYHEX " "$SBLOG"

@@ -52,6 +52,8 @@ connections --conns names; the others get plain OK answers):
                         connects hang (a stalled TCP connect)
     --xnotify HEX       after the answer to an xsub, send this whole message
                         (header included, hex); repeatable, sent in order
+    --extra HEX         after every answer, also send this whole message (an
+                        unsolicited message, for robustness tests)
     --exit-after S      exit after S seconds (default 600), a safety net
 Answers are sent in the order the messages arrived, so pipelining clients
 (1.1.0 endpoints) get one answer per message as well.
@@ -265,6 +267,8 @@ class Conn(threading.Thread):
         out = msg(0x40, errid.to_bytes(2, "big") if errid else b"")
         self.send(s, out)
         self.answered += 1
+        if self.scripted and a.extra:
+            self.send(s, bytes.fromhex(a.extra))
         if t == 0x38 and errid == 0 and not self.notified:
             self.notified = True
             for x in a.xnotify:
@@ -325,6 +329,7 @@ def main():
     p.add_argument("--close-after", type=int, default=0)
     p.add_argument("--stall-tls", action="store_true")
     p.add_argument("--xnotify", action="append", default=[])
+    p.add_argument("--extra", default="")
     p.add_argument("--exit-after", type=float, default=600)
     a = p.parse_args()
     a.errids = dict(a.errid)
