@@ -569,10 +569,9 @@ xpb_next(struct xpb *b)
 	struct xpb_entry	*e;
 	struct xp_pubplan	*p;
 	struct pl_msg		 m;
+	struct pl_chlist	 cl;
 	char			 why[600], chans[XP_CHANS_TEXT_MAX];
 	uint64_t		 now = pl_time_now(), end;
-	uint8_t			*buf;
-	ssize_t			 n;
 	size_t			 i;
 	int			 infer;
 
@@ -630,16 +629,9 @@ xpb_next(struct xpb *b)
 			log_info("Publishing xdescr (%s) to channels (%s)", p->xdescr,
 			    chans);
 		e->xd_logged = 1;
-		if ((n = xp_pubplan_encode(p, NULL, 0)) < 0)
-			fatalx("cannot encode an xpub");
-		buf = xmalloc((size_t)n);
-		xp_pubplan_encode(p, buf, (size_t)n);
-		bufferevent_write(b->bev, buf, (size_t)n);
-		free(buf);
+		xp_pubplan_msg(p, &cl, &m);
+		xpb_send(b, &m);
 		free(p);
-		b->awaiting = 1;
-		b->await_type = PL_XPUB;
-		xpb_arm_ns(b->timer, b->c->broker_timeout);
 		return;
 	}
 
