@@ -116,11 +116,12 @@ xpmgr_run(const struct xpmgr_conf *c)
 	    "through the proxy" : "on", addr, c->mlet,
 	    c->singleton ? " (singleton)" : "", c->max_attempts == UINT64_MAX ?
 	    "no session limit" : "session limit set by -n");
-	if (!c->proxy_mode)
-		xpd_greeting_ready(&d);
 	if (c->max_attempts != UINT64_MAX)
 		log_info("-n %llu: greeting stops after that many sessions have started",
 		    (unsigned long long)c->max_attempts);
+	/* Proxy mode gets there when its bootstrap ends (proxy.c). */
+	if (!c->proxy_mode)
+		xpd_greeting_ready(&d);
 
 	event_base_dispatch(d.base);
 
@@ -183,14 +184,10 @@ preflight(const struct xpmgr_conf *c)
 {
 	char	 why[256];
 
-	if (c->enable_pub)
-		log_warnx("EnableExpPublication 1: this version does not publish "
-		    "experiments to a broker (%s); greeting endpoints anyway: point "
-		    "them at this address directly", c->broker_addr != NULL ?
-		    c->broker_addr : "no BrokerAddr");
-	if (c->hostid != NULL)
+	if (c->hostid != NULL && !c->enable_pub)
 		log_warnx("-i %s: the host id only filters a broker publication, "
-		    "which this version does not make; ignored", c->hostid);
+		    "and publication is off (EnableExpPublication 0); ignored",
+		    c->hostid);
 	/* 1.1.0 finds a bad path only when the first endpoint arrives. */
 	if (pl_path_check(c->mlet, PL_PATH_EXEC, why, sizeof(why)) == -1) {
 		log_warnx("mlet %s: %s", c->mlet, why);
@@ -204,14 +201,16 @@ preflight(const struct xpmgr_conf *c)
 void
 xpd_greeting_ready(struct xpd *d)
 {
-	log_debug("greeting endpoints: ready");
-}
+	char	 why[256];
 
-void
-xpd_abort(struct xpd *d)
-{
-	d->exit_code = 1;
-	xpd_force(d);
+	log_debug("greeting endpoints: ready");
+	/* Publication (broker.c): greeting is up first, as in 1.1.0. */
+	if (d->conf->enable_pub && d->state == XPD_RUNNING &&
+	    xpb_start(d, why, sizeof(why)) == -1) {
+		log_warnx("%s", why);
+		log_warnx("Experiment publication failed");
+		xpd_abort(d, "publication could not start");
+	}
 }
 
 int
@@ -236,6 +235,7 @@ xpd_wrapup(struct xpd *d, const char *why)
 	if (d->state != XPD_RUNNING)
 		return;
 	d->state = XPD_WRAPUP;
+	xpb_stop(d->pub, why);
 	log_info("stopping greeting endpoints (%s); waiting for %llu running "
 	    "session(s)", why, (unsigned long long)d->nsessions);
 	listener_close_all(d);
@@ -294,6 +294,15 @@ on_stop_signal(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+void
+xpd_abort(struct xpd *d, const char *why)
+{
+	log_warnx("%s: ending (exit 1)", why);
+	d->exit_code = 1;
+	if (d->state != XPD_FORCE)
+		xpd_force(d);
+}
+
 /* Cut every session, tell the mlets to terminate, kill them after a grace period. */
 static void
 xpd_force(struct xpd *d)
@@ -301,6 +310,7 @@ xpd_force(struct xpd *d)
 	struct timeval	 tv;
 
 	d->state = XPD_FORCE;
+	xpb_stop(d->pub, "forced end");
 	listener_close_all(d);
 	proxy_wrapup(d);
 	xp_singleton_close(d);
@@ -384,6 +394,8 @@ xpd_free(struct xpd *d)
 	if (d->conf->singleton && d->sg_pid != 0 && !d->sg_reaped)
 		xp_children_detach(d->sg_pid);
 	session_gc(d);
+	xpb_free(d->pub);
+	d->pub = NULL;
 	ev_free(&d->sig_int);
 	ev_free(&d->sig_term);
 	ev_free(&d->sig_hup);

@@ -829,7 +829,7 @@ boot_timeout(evutil_socket_t fd, short ev, void *arg)
 		    p->nk > 0 && p->k[0].failing != PF_NONE ? "; last trouble: " : "",
 		    p->nk > 0 ? fail_kind_name(p->k[0].failing) : "");
 		p->booting = 0;
-		xpd_abort(p->d);
+		xpd_abort(p->d, "proxy bootstrap failed");
 		return;
 	}
 	for (i = 0; i < p->nk; i++)
