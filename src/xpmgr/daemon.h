@@ -106,7 +106,8 @@ struct xp_tls;
 struct xp_tls	*xp_tls_new(const struct xpmgr_conf *c, char *why, size_t whylen);
 void		 xp_tls_free(struct xp_tls *t);
 struct ssl_st	*xp_tls_ssl_new(struct xp_tls *t);
-/* The controller key (the proxy link's client certificate goes with it). */
+/* The controller key, a reference the context keeps (the agent links to the
+ * proxy and the broker present their certificates with it). */
 struct evp_pkey_st *xp_tls_key(struct xp_tls *t);
 /* After the handshake: the entry the ClientHello selected. */
 const struct xp_entry *xp_tls_entry(struct xp_tls *t, struct ssl_st *ssl);
@@ -114,8 +115,6 @@ const struct xp_entry *xp_tls_entry(struct xp_tls *t, struct ssl_st *ssl);
 const char	*xp_tls_sni(struct ssl_st *ssl);
 /* How many certificates of the endpoint's chain were verified (0: none sent). */
 size_t		 xp_tls_peer_ncerts(struct ssl_st *ssl);
-/* The controller key (a reference the context keeps). */
-struct evp_pkey_st *xp_tls_key(struct xp_tls *t);
 /* Why a handshake failed, for the log. */
 char		*xp_tls_failure(struct ssl_st *ssl, unsigned long err, char *out, size_t outlen);
 /*
