@@ -81,32 +81,6 @@ static void	 timer_in(struct ep_broker *, uint64_t ns);
 
 /* ---- preparing the subscription ---- */
 
-void
-ep_submsgs_clear(struct ep_submsgs *m)
-{
-	size_t	 i;
-
-	for (i = 0; i < m->n; i++)
-		free(m->buf[i]);
-	free(m->buf);
-	free(m->len);
-	memset(m, 0, sizeof(*m));
-}
-
-static void
-submsg_add(struct ep_submsgs *m, const struct pl_msg *msg)
-{
-	ssize_t	 n = pl_encode(msg, NULL, 0);
-
-	if (n < 0)
-		fatalx("cannot encode a subscription message");
-	m->buf = xrealloc(m->buf, (m->n + 1) * sizeof(*m->buf));
-	m->len = xrealloc(m->len, (m->n + 1) * sizeof(*m->len));
-	m->buf[m->n] = xmalloc((size_t)n);
-	m->len[m->n] = (size_t)pl_encode(msg, m->buf[m->n], (size_t)n);
-	m->n++;
-}
-
 int
 ep_submsgs_build(const struct ep_conf *conf, EVP_PKEY *key,
     const struct cred_keys *oproots, struct ep_submsgs *out, char *why,
@@ -115,12 +89,9 @@ ep_submsgs_build(const struct ep_conf *conf, EVP_PKEY *key,
 	struct cred_certs	 certs;
 	struct cred_cert	*cc;
 	struct cred_err		 err;
-	struct pl_chlist	 cl;
-	struct pl_msg		 m;
-	uint8_t			 (*aki)[32], kid[32], raw[32];
-	char			 hex[65], w[256];
-	size_t			 i, mine = SIZE_MAX;
-	int			 k, rc = -1;
+	uint8_t			 kid[32];
+	size_t			 i, ndec = 0;
+	int			 rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&certs, 0, sizeof(certs));
@@ -130,58 +101,21 @@ ep_submsgs_build(const struct ep_conf *conf, EVP_PKEY *key,
 		return -1;
 	}
 	cc = xcalloc(certs.n, sizeof(*cc));
-	aki = xcalloc(certs.n, sizeof(*aki));
 	if (cred_keyid(key, kid) == -1)
 		fatalx("cannot compute the endpoint key's id");
-	for (i = 0; i < certs.n; i++) {
-		if (cred_cert_decode(certs.x[i], certs.label[i], &cc[i],
+	for (ndec = 0; ndec < certs.n; ndec++)
+		if (cred_cert_decode(certs.x[ndec], certs.label[ndec], &cc[ndec],
 		    &err) == -1) {
 			snprintf(why, whylen, "SubPrivCertChainPath: %s",
 			    err.msg);
 			goto done;
 		}
-		memcpy(aki[i], cc[i].aki, 32);
-		if (memcmp(cc[i].ski, kid, 32) == 0 && mine == SIZE_MAX)
-			mine = i;
-	}
-	if (mine == SIZE_MAX) {
-		snprintf(why, whylen, "SubPrivCertChainPath: no certificate "
-		    "belongs to EndpointPrivKey (key id %s)", pl_hex(kid, 32,
-		    hex));
-		goto done;
-	}
-	k = ep_sub_eopkey((const uint8_t (*)[32])oproots->id, oproots->n,
-	    aki[certs.n - 1]);
-	if (k < 0) {
-		snprintf(why, whylen, "SubPrivCertChainPath: the last "
-		    "certificate, %s, was issued by key id %s, which is no "
-		    "EndpointOpPubKeyPath key (the xsub eopkey is that key)",
-		    certs.label[certs.n - 1], pl_hex(aki[certs.n - 1], 32, hex));
-		goto done;
-	}
-	if (cred_key_raw(oproots->key[k], raw) == -1)
-		fatalx("cannot read an operator key");
-	if (ep_sub_chlist(conf, (const uint8_t (*)[32])aki, certs.n, &cl, w,
-	    sizeof(w)) == -1) {
-		snprintf(why, whylen, "%s", w);
-		goto done;
-	}
-	for (i = 0; i < certs.n; i++) {
-		pl_msg_xcert(&m, cc[i].der, cc[i].derlen);
-		submsg_add(out, &m);
-	}
-	pl_msg_xpub(&m, PL_XSUB, &cl, raw, conf->dattr, conf->dattrlen);
-	submsg_add(out, &m);
-	out->nchan = cl.cnt;
-	rc = 0;
+	rc = ep_sub_build(conf, cc, certs.n, kid, oproots, out, why, whylen);
 done:
-	for (i = 0; i < certs.n; i++)
+	for (i = 0; i < ndec; i++)
 		cred_cert_clear(&cc[i]);
 	free(cc);
-	free(aki);
 	cred_certs_free(&certs);
-	if (rc == -1)
-		ep_submsgs_clear(out);
 	return rc;
 }
 

@@ -175,23 +175,13 @@ struct cred_keys;
 struct ssl_ctx_st;
 struct evp_pkey_st;
 
-/* The encoded XCERTs (file order) and the XSUB, sent in one go. */
-struct ep_submsgs {
-	size_t		 n;
-	uint8_t		**buf;
-	size_t		*len;
-	size_t		 nchan;		/* channels in the xsub */
-};
-
 /*
- * Load SubPrivCertChainPath, check that one certificate is the endpoint
- * key's and that the last one's issuer is an EndpointOpPubKeyPath key, and
- * encode the messages.  Returns 0, or -1 with why.
+ * Load SubPrivCertChainPath and build the subscription (ep_sub_build).
+ * Returns 0, or -1 with why.
  */
 int	 ep_submsgs_build(const struct ep_conf *, struct evp_pkey_st *key,
 	    const struct cred_keys *oproots, struct ep_submsgs *, char *why,
 	    size_t whylen);
-void	 ep_submsgs_clear(struct ep_submsgs *);
 
 /* An XNOTIFY's xdescr (possibly empty), borrowed for the call. */
 typedef void	 ep_xdescr_fn(void *arg, const char *xdescr, size_t len);

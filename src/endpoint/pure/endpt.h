@@ -210,6 +210,27 @@ int	 ep_sub_chlist(const struct ep_conf *, const uint8_t (*aki)[32],
 /* Index of the key whose id is aki (ids[n][32]), or -1. */
 int	 ep_sub_eopkey(const uint8_t (*ids)[32], size_t n, const uint8_t aki[32]);
 
+/* The encoded XCERTs (file order) and the XSUB, sent in one go. */
+struct ep_submsgs {
+	size_t		 n;
+	uint8_t		**buf;
+	size_t		*len;
+	size_t		 nchan;		/* channels in the xsub */
+};
+
+struct cred_cert;
+struct cred_keys;
+/*
+ * The subscription from the decoded SubPrivCertChainPath certificates
+ * (file order): one must have SKI = kid (the endpoint key's id), the
+ * last one's AKI picks the eopkey among oproots, the chlist follows
+ * ep_sub_chlist and the dattr is EndpointAttr.  Returns 0, or -1 with why.
+ */
+int	 ep_sub_build(const struct ep_conf *, const struct cred_cert *, size_t n,
+	    const uint8_t kid[32], const struct cred_keys *oproots,
+	    struct ep_submsgs *, char *why, size_t whylen);
+void	 ep_submsgs_clear(struct ep_submsgs *);
+
 /* The pairs of an accepted xdescr that the endpoint uses (§1.8). */
 struct ep_xdescr {
 	char		 host[EP_CTRLADDR_MAX + 1];	/* controller, no brackets */

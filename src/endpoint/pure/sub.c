@@ -17,6 +17,7 @@
 #include <pktlab/wire.h>
 
 #include "conf/addr.h"
+#include "cred/cred.h"
 #include "endpoint/pure/endpt.h"
 #include "util/util.h"
 
@@ -84,6 +85,103 @@ ep_sub_eopkey(const uint8_t (*ids)[32], size_t n, const uint8_t aki[32])
 		if (memcmp(ids[i], aki, 32) == 0)
 			return (int)i;
 	return -1;
+}
+
+void
+ep_submsgs_clear(struct ep_submsgs *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->buf[i]);
+	free(m->buf);
+	free(m->len);
+	memset(m, 0, sizeof(*m));
+}
+
+static int
+submsg_add(struct ep_submsgs *m, const struct pl_msg *msg)
+{
+	ssize_t	 n = pl_encode(msg, NULL, 0);
+
+	if (n < 0)
+		return -1;
+	m->buf = xrealloc(m->buf, (m->n + 1) * sizeof(*m->buf));
+	m->len = xrealloc(m->len, (m->n + 1) * sizeof(*m->len));
+	m->buf[m->n] = xmalloc((size_t)n);
+	m->len[m->n] = (size_t)pl_encode(msg, m->buf[m->n], (size_t)n);
+	m->n++;
+	return 0;
+}
+
+int
+ep_sub_build(const struct ep_conf *conf, const struct cred_cert *cc,
+    size_t n, const uint8_t kid[32], const struct cred_keys *oproots,
+    struct ep_submsgs *out, char *why, size_t whylen)
+{
+	struct pl_chlist	 cl;
+	struct pl_msg		 m;
+	uint8_t			 (*aki)[32], raw[32];
+	char			 hex[65], w[256];
+	size_t			 i, mine = SIZE_MAX;
+	int			 k, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (n == 0) {
+		snprintf(why, whylen, "SubPrivCertChainPath: no certificate");
+		return -1;
+	}
+	aki = xcalloc(n, sizeof(*aki));
+	for (i = 0; i < n; i++) {
+		memcpy(aki[i], cc[i].aki, 32);
+		if (memcmp(cc[i].ski, kid, 32) == 0 && mine == SIZE_MAX)
+			mine = i;
+	}
+	if (mine == SIZE_MAX) {
+		snprintf(why, whylen, "SubPrivCertChainPath: no certificate "
+		    "belongs to EndpointPrivKey (key id %s)", pl_hex(kid, 32,
+		    hex));
+		goto done;
+	}
+	k = ep_sub_eopkey((const uint8_t (*)[32])oproots->id, oproots->n,
+	    aki[n - 1]);
+	if (k < 0) {
+		snprintf(why, whylen, "SubPrivCertChainPath: the last "
+		    "certificate, %s, was issued by key id %s, which is no "
+		    "EndpointOpPubKeyPath key (the xsub eopkey is that key)",
+		    cc[n - 1].label, pl_hex(aki[n - 1], 32, hex));
+		goto done;
+	}
+	if (cred_key_raw(oproots->key[k], raw) == -1) {
+		snprintf(why, whylen, "EndpointOpPubKeyPath: cannot read %s",
+		    oproots->label[k]);
+		goto done;
+	}
+	if (ep_sub_chlist(conf, (const uint8_t (*)[32])aki, n, &cl, w,
+	    sizeof(w)) == -1) {
+		snprintf(why, whylen, "%s", w);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		pl_msg_xcert(&m, cc[i].der, cc[i].derlen);
+		if (submsg_add(out, &m) == -1) {
+			snprintf(why, whylen, "%s: cannot encode an xcert",
+			    cc[i].label);
+			goto done;
+		}
+	}
+	pl_msg_xpub(&m, PL_XSUB, &cl, raw, conf->dattr, conf->dattrlen);
+	if (submsg_add(out, &m) == -1) {
+		snprintf(why, whylen, "cannot encode the xsub");
+		goto done;
+	}
+	out->nchan = cl.cnt;
+	rc = 0;
+done:
+	free(aki);
+	if (rc == -1)
+		ep_submsgs_clear(out);
+	return rc;
 }
 
 /* ---- xdescr ---- */
