@@ -67,6 +67,7 @@ struct ep_broker {
 	uint8_t			 restarts;	/* 1.1.0's 8-bit counter */
 	char			 err[256];	/* the last address's failure */
 	char			 lastfail[256];	/* logged once */
+	int			 quiet;		/* the last failure was a repeat */
 };
 
 static void	 attempt(struct ep_broker *);
@@ -255,8 +256,11 @@ fail(struct ep_broker *b, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (b->state == B_RUNNING &&
-	    pl_time_now() - b->subscribed_at >= EP_BROKER_HELD)
+	    pl_time_now() - b->subscribed_at >= EP_BROKER_HELD) {
+		/* It held: start the backoff afresh, and log anew. */
 		b->backoff = 0;
+		b->lastfail[0] = '\0';
+	}
 	teardown(b);
 	b->restarts++;
 	delay = BACKOFF_MIN << (b->backoff < 6 ? b->backoff : 6);
@@ -266,7 +270,8 @@ fail(struct ep_broker *b, const char *fmt, ...)
 	(void)RAND_bytes((unsigned char *)&r, sizeof(r));
 	delay = delay / 2 + r % (delay / 2 + 1);
 	b->backoff++;
-	if (strcmp(why, b->lastfail) != 0) {
+	b->quiet = strcmp(why, b->lastfail) == 0;
+	if (!b->quiet) {
 		log_warnx("broker %s: %s; resubscribing in %.1f s (backoff, "
 		    "repeats of this failure are logged with -v)", b->display,
 		    why, (double)delay / 1e9);
@@ -420,11 +425,11 @@ read_cb(struct bufferevent *bev, void *arg)
 			evtimer_del(b->timer);
 			b->state = B_RUNNING;
 			b->subscribed_at = pl_time_now();
-			b->lastfail[0] = '\0';
-			log_info("broker %s: subscribed (%zu certificate%s, %zu "
-			    "channel%s)", b->display, b->msgs->n - 1,
-			    b->msgs->n == 2 ? "" : "s", b->msgs->nchan,
-			    b->msgs->nchan == 1 ? "" : "s");
+			/* A flapping broker: once at info, then at debug. */
+			(b->quiet ? log_debug : log_info)("broker %s: subscribed "
+			    "(%zu certificate%s, %zu channel%s)", b->display,
+			    b->msgs->n - 1, b->msgs->n == 2 ? "" : "s",
+			    b->msgs->nchan, b->msgs->nchan == 1 ? "" : "s");
 			continue;
 		}
 		if (m.type != PL_XNOTIFY) {
