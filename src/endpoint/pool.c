@@ -139,24 +139,25 @@ schedule(struct ep_sub *s)
 {
 	struct ep_pool_ent	*cand, *cur;
 	pl_time_t		 now = pl_time_now();
+	int			 preempt;
 
 	if (s->stopping)
 		return;
 	(void)ep_pool_expire(&s->pool, now, expired_cb, s);
-	if ((cand = ep_pool_pick(&s->pool, now, NULL)) == NULL)
+	if ((cand = ep_pool_next(&s->pool, now, &preempt)) == NULL)
 		return;
-	if (s->running == 0) {
+	if (!preempt) {
 		run(s, cand);
 		return;
 	}
-	cur = ep_pool_get(&s->pool, s->running);
-	if (cur != NULL && !s->preempting && cand->d.prio > cur->d.prio) {
-		log_info("descriptor #%llu (priority %u) preempts #%llu "
-		    "(priority %u)", (unsigned long long)cand->id, cand->d.prio,
-		    (unsigned long long)cur->id, cur->d.prio);
-		s->preempting = 1;
-		ep_link_stop(s->link, 1, "preempted by a higher priority");
-	}
+	if (s->preempting)
+		return;
+	cur = ep_pool_running(&s->pool);
+	log_info("descriptor #%llu (priority %u) preempts #%llu (priority %u)",
+	    (unsigned long long)cand->id, cand->d.prio,
+	    (unsigned long long)cur->id, cur->d.prio);
+	s->preempting = 1;
+	ep_link_stop(s->link, 1, "preempted by a higher priority");
 }
 
 static void

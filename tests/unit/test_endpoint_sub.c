@@ -448,6 +448,42 @@ START_TEST(pool)
 }
 END_TEST
 
+/* The decision pool.c acts on: start, wait, or preempt (strictly higher). */
+START_TEST(preemption)
+{
+	struct ep_pool		 p;
+	struct ep_pool_ent	*e;
+	pl_time_t		 now = 1000 * PL_TICKS_PER_SEC;
+	int			 pre;
+
+	ep_pool_init(&p);
+	ck_assert_ptr_null(ep_pool_next(&p, now, &pre));
+	add(&p, "controller_addr=a;exp_priority=2;", EP_POOL_ADDED, now);
+	e = ep_pool_next(&p, now, &pre);
+	ck_assert_str_eq(e->d.host, "a");
+	ck_assert_int_eq(pre, 0);
+	e->running = 1;
+	/* Equal or lower priority: the running one keeps running. */
+	add(&p, "controller_addr=b;exp_priority=2;", EP_POOL_ADDED, now);
+	add(&p, "controller_addr=c;exp_priority=1;", EP_POOL_ADDED, now);
+	ck_assert_ptr_null(ep_pool_next(&p, now, &pre));
+	/* Strictly higher: preempt. */
+	add(&p, "controller_addr=d;exp_priority=3;", EP_POOL_ADDED, now);
+	e = ep_pool_next(&p, now, &pre);
+	ck_assert_str_eq(e->d.host, "d");
+	ck_assert_int_eq(pre, 1);
+	/* The suspended one stays and runs again after the preemptor. */
+	ep_pool_running(&p)->running = 0;
+	e->running = 1;
+	ck_assert_ptr_null(ep_pool_next(&p, now, &pre));
+	ep_pool_remove(&p, e->id);
+	e = ep_pool_next(&p, now, &pre);
+	ck_assert_str_eq(e->d.host, "b");	/* ties: the newest */
+	ck_assert_int_eq(pre, 0);
+	ep_pool_clear(&p);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -460,6 +496,7 @@ suite(void)
 	tcase_add_test(tc, conf_directives);
 	tcase_add_test(tc, xdescr);
 	tcase_add_test(tc, pool);
+	tcase_add_test(tc, preemption);
 	suite_add_tcase(s, tc);
 	return s;
 }

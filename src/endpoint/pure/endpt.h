@@ -291,6 +291,13 @@ size_t	 ep_pool_expire(struct ep_pool *, pl_time_t now,
  */
 struct ep_pool_ent *ep_pool_pick(struct ep_pool *, pl_time_t now,
 	    pl_time_t *wake);
+/*
+ * The scheduling decision after an event: the descriptor to start now, or
+ * NULL.  With one running, only a candidate of strictly higher priority is
+ * returned, and *preempt is set: the running one must be suspended first.
+ */
+struct ep_pool_ent *ep_pool_next(struct ep_pool *, pl_time_t now,
+	    int *preempt);
 struct ep_pool_ent *ep_pool_running(struct ep_pool *);
 struct ep_pool_ent *ep_pool_get(struct ep_pool *, uint64_t id);
 void	 ep_pool_remove(struct ep_pool *, uint64_t id);

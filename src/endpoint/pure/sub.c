@@ -448,6 +448,22 @@ ep_pool_pick(struct ep_pool *p, pl_time_t now, pl_time_t *wake)
 }
 
 struct ep_pool_ent *
+ep_pool_next(struct ep_pool *p, pl_time_t now, int *preempt)
+{
+	struct ep_pool_ent	*cand, *cur;
+
+	*preempt = 0;
+	if ((cand = ep_pool_pick(p, now, NULL)) == NULL)
+		return NULL;
+	if ((cur = ep_pool_running(p)) == NULL)
+		return cand;
+	if (cand->d.prio <= cur->d.prio)
+		return NULL;
+	*preempt = 1;
+	return cand;
+}
+
+struct ep_pool_ent *
 ep_pool_running(struct ep_pool *p)
 {
 	size_t	 i;
