@@ -15,6 +15,10 @@
 #  5. A malformed XNOTIFY resets the broker link and resubscribes; the
 #     experiment running meanwhile is not disturbed.
 #  6. An incomplete configuration: a clear error, exit 1.
+#  7. Preemption: a running experiment of priority 1, then (from a
+#     restarted broker: the reconnect leaves the experiment alone) one of
+#     priority 5: the first sends suspd and disconnects, the second runs,
+#     then the first runs again from the start.
 . "$(dirname "$0")/xpmgr_lib"
 xp_pki
 P=$T/pktlab
@@ -173,4 +177,28 @@ rc=0
 "$ENDPOINT" -c "$T/ep6.conf" 2>"$T/ep6b.log" || rc=$?
 [ "$rc" = 1 ] || fail "bad BrokerChannel: exit $rc"
 expect_grep "ep6.conf:[0-9]+: BrokerChannel: \"xyz\"" "$T/ep6b.log"
+
+# ---- 7. preemption, across a broker restart ----
+kill -INT "$XPID"
+xp_expect_exit 0 10
+xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" sleep 3
+XLOW=$(xnotify "$KEYID" "controller_addr=127.0.0.1:$PORT;sni_key=abc123;exp_priority=1;")
+XHIGH=$(xnotify "$KEYID" "controller_addr=127.0.0.1:$PORT;exp_priority=5;")
+SBLOG=$T/b7.log xp_sbroker --xnotify "$XLOW"
+SBPID=$!
+subconf "$T/ep7.conf" "$SBPORT"
+ep_start ep7 -c "$T/ep7.conf" -r 2
+xp_wait_log '\[s1 [^]]* sni=abc123\] session started'
+kill -9 "$SBPID"
+SBLOG=$T/b7b.log xp_sbroker --port "$SBPORT" --xnotify "$XHIGH"
+ep_wait_log ep7.log 'descriptor #2 \(priority 5\) preempts #1 \(priority 1\)'
+ep_wait_log ep7.log 'descriptor #1 suspended'
+xp_wait_log '\[s1 [^]]*\] session done .*endpoint->mlet 1 msgs 4 B'
+xp_wait_log '\[s2 [^]]* sni=-\] session started'
+xp_wait_log '\[s3 [^]]* sni=abc123\] session started' 20
+rc=0
+wait "$EPID" || rc=$?
+[ "$rc" = 0 ] || fail "preemption run exited $rc"
+expect_grep 'descriptor #2 done \(1 experiment ended\)' "$T/ep7.log"
+expect_grep 'descriptor #1 done \(2 experiments ended\)' "$T/ep7.log"
 echo "ok"
