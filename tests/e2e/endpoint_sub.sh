@@ -19,6 +19,9 @@
 #     restarted broker: the reconnect leaves the experiment alone) one of
 #     priority 5: the first sends suspd and disconnects, the second runs,
 #     then the first runs again from the start.
+#  8. Transcript B2's two-certificate chain (k_eop -> delpriv -> k_eop2 ->
+#     subcmd -> k_ep), results delayed 0.3 s: xcert, xcert, xsub with the
+#     chlist [keyid(k_eop), keyid(k_eop2), "public"] and eopkey k_eop.
 . "$(dirname "$0")/xpmgr_lib"
 xp_pki
 P=$T/pktlab
@@ -201,4 +204,25 @@ wait "$EPID" || rc=$?
 [ "$rc" = 0 ] || fail "preemption run exited $rc"
 expect_grep 'descriptor #2 done \(1 experiment ended\)' "$T/ep7.log"
 expect_grep 'descriptor #1 done \(2 experiments ended\)' "$T/ep7.log"
+
+# ---- 8. B2: a two-certificate subscription chain ----
+"$CRED" key "$T/k_eop2" >"$T/cred8.out" 2>&1 || fail "pktlab-cred key"
+"$CRED" sign -K "$P/keys/k_eop" -k "$T/k_eop2.pub" -t delpriv --del-type reppriv \
+    -o "$T/delpriv_eop_eop2.cert" >>"$T/cred8.out" 2>&1 || fail "sign delpriv"
+"$CRED" sign -K "$T/k_eop2" -k "$P/keys/k_ep.pub" -t subcmd \
+    -o "$T/subcmd_eop2_ep.cert" >>"$T/cred8.out" 2>&1 || fail "sign subcmd"
+KEYID2=$(openssl pkey -pubin -in "$T/k_eop2.pub" -outform DER | tail -c 32 |
+    sha256sum | cut -d' ' -f1)
+SBLOG=$T/b8.log xp_sbroker --delay 300
+subconf "$T/ep8.conf" "$SBPORT"
+echo "SubPrivCertChainPath $T/subcmd_eop2_ep.cert,$T/delpriv_eop_eop2.cert" >>"$T/ep8.conf"
+ep_start ep8 -c "$T/ep8.conf"
+ep_wait_log ep8.log 'subscribed \(2 certificates, 3 channels\)'
+grep -E ' c1 <- ' "$T/b8.log" | awk '{print $5}' >"$T/b8.types"
+[ "$(tr '\n' ' ' <"$T/b8.types")" = "xcert xcert xsub " ] ||
+    fail "B2 sequence: $(tr '\n' ' ' <"$T/b8.types")"
+WANT=$(echo "38000075 20${KEYID} 20${KEYID2} 067075626c6963 00 ${RAW} 686f737469643d6570373b" |
+    tr -d ' ')
+expect_grep "c1 <- $WANT  xsub " "$T/b8.log"
+ep_stop
 echo "ok"
