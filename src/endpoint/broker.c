@@ -151,6 +151,10 @@ ep_broker_free(struct ep_broker *b)
 {
 	if (b == NULL)
 		return;
+	/* As 1.1.0 on exit: a TLS close_notify, then the close. */
+	if (b->bev != NULL && (b->state == B_SUBSCRIBE ||
+	    b->state == B_RUNNING))
+		(void)SSL_shutdown(bufferevent_openssl_get_ssl(b->bev));
 	teardown(b);
 	event_free(b->timer);
 	free(b);

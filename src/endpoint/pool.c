@@ -110,7 +110,8 @@ on_xdescr(void *arg, const char *text, size_t len)
 		return;
 	switch (ep_pool_add(&s->pool, text, len, &d, now)) {
 	case EP_POOL_DUP:
-		log_info("broker: xnotify for %s ignored: the same descriptor "
+		/* A broker may resend everything on each resubscription. */
+		log_debug("broker: xnotify for %s ignored: the same descriptor "
 		    "was received before", d.addr);
 		return;
 	case EP_POOL_EXPIRED:
