@@ -18,6 +18,8 @@
 
 #include <netdb.h>
 
+#include <errno.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,8 +205,8 @@ try_addr(struct ep_broker *b)
 	SSL		*ssl;
 
 	if ((ai = b->ai) == NULL) {
-		fail(b, "could not connect to %s: %s", b->display,
-		    b->err[0] != '\0' ? b->err : "no address");
+		fail(b, "could not connect (%s)", b->err[0] != '\0' ?
+		    b->err : "no address");
 		return;
 	}
 	b->ai = ai->ai_next;
@@ -331,12 +333,30 @@ subscribe(struct ep_broker *b)
 	timer_in(b, RESULT_TIMEOUT);
 }
 
+/* 1 when fd's TCP connection was made; else 0 with the error, if known. */
+static int
+tcp_connected(int fd, int *err)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss), el = sizeof(*err);
+
+	*err = 0;
+	if (fd == -1)
+		return 0;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &el) == -1)
+		*err = 0;
+	return 0;
+}
+
 static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ep_broker	*b = arg;
 	unsigned long		 e;
 	char			 why[300];
+	int			 serr;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		if (cred_tls_peer_chain(bufferevent_openssl_get_ssl(bev)) ==
@@ -349,13 +369,11 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (b->state == B_CONNECT) {
 		e = bufferevent_get_openssl_error(bev);
-		if (e == 0 && !(what & BEV_EVENT_EOF) &&
-		    SSL_get_state(bufferevent_openssl_get_ssl(bev)) ==
-		    TLS_ST_BEFORE) {
+		if (!tcp_connected(bufferevent_getfd(bev), &serr)) {
 			/* TCP failed: the next address. */
 			snprintf(b->err, sizeof(b->err), "%s: %s", b->peer,
-			    evutil_socket_error_to_string(
-			    EVUTIL_SOCKET_ERROR()));
+			    serr != 0 ? strerror(serr) :
+			    "connection refused or unreachable");
 			bufferevent_free(b->bev);
 			b->bev = NULL;
 			try_addr(b);

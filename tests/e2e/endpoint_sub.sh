@@ -20,6 +20,7 @@
 #     priority 5: the first sends suspd and disconnects, the second runs,
 #     then the first runs again from the start.
 #  9. An IPv6 broker address, [::1]:PORT, works (1.1.0 failed it).
+# 10. Nothing listens on the broker port: backoff (1.1.0: every 5 s).
 #  8. Transcript B2's two-certificate chain (k_eop -> delpriv -> k_eop2 ->
 #     subcmd -> k_ep), results delayed 0.3 s: xcert, xcert, xsub with the
 #     chlist [keyid(k_eop), keyid(k_eop2), "public"] and eopkey k_eop.
@@ -239,4 +240,15 @@ if python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1",
 else
 	echo "no IPv6 loopback: [::1] broker not tested"
 fi
+
+# ---- 10. nothing listens ----
+subconf "$T/ep10.conf" "$(xp_port)"
+ep_start ep10 -v -c "$T/ep10.conf"
+ep_wait_log ep10.log 'could not connect \(127.0.0.1:[0-9]+: connection refused'
+sleep 4
+n=$(grep -c 'connecting (attempt' "$T/ep10.log")
+[ "$n" -ge 2 ] && [ "$n" -le 5 ] || fail "$n connection attempts in about 4 s"
+[ "$(grep -c 'WARN .*could not connect' "$T/ep10.log")" = 1 ] ||
+    fail "the same failure logged more than once"
+ep_stop
 echo "ok"
