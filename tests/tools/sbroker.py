@@ -24,15 +24,18 @@ TYPE is the message type name (xcert, xpub, xsub, result, xnotify, xreg,
 or type-0xNN).  Summaries: xpub/xsub "chlist=[hex,...] eopkey=zero|hex
 xdescr='...'" (dattr for xsub); result "SUCCESS" or "errid=0xNNNN NAME".
 
-Options (behaviour options apply to every connection, or only to the first
-K connections with --first K; later connections then get plain OK answers):
+Options (behaviour options apply to every connection, or only to the
+connections --conns names; the others get plain OK answers):
     --port P            listen on 127.0.0.1:P (0: any; the port is written
                         to --ready)
     --addr A            listen address (default 127.0.0.1)
     --ready FILE        write the port there once listening
     --log FILE          append the log there instead of stdout
     --cert F --key F    the agent certificate and its key (PEM)
-    --first K           behaviour options below apply to connections 1..K only
+    --conns SPEC        behaviour options below apply to these connections
+                        only (numbered from 1 in accept order): "2", "1-3",
+                        "4-", "1,3"
+    --first K           the same as --conns 1-K
     --errid TYPE=ERR    answer messages of TYPE (name, e.g. xpub, or hex 0x31)
                         with errid ERR (name such as EPUBBADXD, or a number);
                         repeatable; other messages get SUCCESS
@@ -43,6 +46,10 @@ K connections with --first K; later connections then get plain OK answers):
     --close-after N     close the connection (close_notify, then FIN) after
                         answering N messages
     --stall-tls         accept TCP, then never start the TLS handshake
+    --close-on-accept   accept TCP and close at once (a refusing broker)
+    --stall-accept      (whole listener) never accept: the listen queue is
+                        filled by one connection of our own, so clients'
+                        connects hang (a stalled TCP connect)
     --xnotify HEX       after the answer to an xsub, send this whole message
                         (header included, hex); repeatable, sent in order
     --exit-after S      exit after S seconds (default 600), a safety net
@@ -173,7 +180,7 @@ class Conn(threading.Thread):
     def __init__(self, n, sock, peer, args, ctx):
         super().__init__(daemon=True)
         self.n, self.sock, self.peer, self.a, self.ctx = n, sock, peer, args, ctx
-        self.scripted = args.first == 0 or n <= args.first
+        self.scripted = in_conns(args.conns, n)
         self.counts = {}
         self.answered = 0
         self.notified = False
@@ -191,6 +198,9 @@ class Conn(threading.Thread):
     def serve(self):
         a = self.a
         log(self.n, "# accepted from %s:%d" % self.peer)
+        if self.scripted and a.close_on_accept:
+            log(self.n, "# closing at once")
+            return
         if self.scripted and a.stall_tls:
             log(self.n, "# stalling before TLS")
             while self.sock.recv(4096):
@@ -274,6 +284,18 @@ class Conn(threading.Thread):
         s.sendall(out)
 
 
+def in_conns(spec, n):
+    if not spec:
+        return True
+    for part in spec.split(","):
+        lo, dash, hi = part.partition("-")
+        lo = int(lo) if lo else 1
+        hi = int(hi) if hi else (1 << 30) if dash else lo
+        if lo <= n <= hi:
+            return True
+    return False
+
+
 def parse_errid(spec):
     t, _, e = spec.partition("=")
     t = TYPENUM.get(t, None) if not t.startswith("0x") else int(t, 16)
@@ -292,7 +314,10 @@ def main():
     p.add_argument("--log")
     p.add_argument("--cert", required=True)
     p.add_argument("--key", required=True)
+    p.add_argument("--conns", default="")
     p.add_argument("--first", type=int, default=0)
+    p.add_argument("--close-on-accept", action="store_true")
+    p.add_argument("--stall-accept", action="store_true")
     p.add_argument("--errid", action="append", type=parse_errid, default=[])
     p.add_argument("--errid-nth", type=int, default=0)
     p.add_argument("--delay", type=int, default=0)
@@ -303,6 +328,8 @@ def main():
     p.add_argument("--exit-after", type=float, default=600)
     a = p.parse_args()
     a.errids = dict(a.errid)
+    if a.first and not a.conns:
+        a.conns = "1-%d" % a.first
     if a.log:
         OUT = open(a.log, "a", buffering=1)
 
@@ -322,17 +349,24 @@ def main():
     ls = socket.socket(fam, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((a.addr, a.port))
-    ls.listen(64)
+    ls.listen(0 if a.stall_accept else 64)
     port = ls.getsockname()[1]
     log(0, "# listening on %s:%d" % (a.addr, port))
+    if a.stall_accept:
+        filler = socket.create_connection((a.addr, port))  # noqa: F841
+        log(0, "# never accepting (queue filled)")
     if a.ready:
         with open(a.ready + ".tmp", "w") as f:
             f.write("%d\n" % port)
         os.rename(a.ready + ".tmp", a.ready)
     threading.Timer(a.exit_after, lambda: os._exit(0)).start()
     n = 0
+    while a.stall_accept:
+        time.sleep(3600)
     while True:
         sock, peer = ls.accept()
+        # Answers go out at once (no Nagle wait for the client's ACK).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         n += 1
         Conn(n, sock, peer[:2], a, ctx).start()
 
