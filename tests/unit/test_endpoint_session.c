@@ -953,6 +953,129 @@ START_TEST(backpressure_order)
 }
 END_TEST
 
+/*
+ * ERRATA fact 10: a 1.1.0 pktxpmgr reads one TLS record at a time and
+ * asserts when a record holds two complete messages, so every message must
+ * start its own record.  ep_ctl checks that on every message it reads (its
+ * record callback); this test makes the endpoint write as much as it can at
+ * once: nsend results with their ntags, UDP ndata on four sockets, and a
+ * TCP download whose ndata (up to 64 KiB) span several records each.
+ */
+#define BURST_SKT	4
+#define BURST_SENDS	40
+START_TEST(records_one_message_each)
+{
+	struct ep_ctl	 c;
+	struct ep_srv	*udp = ep_srv_udp_echo(AF_INET);
+	struct ep_srv	*http;
+	struct pl_msg	 m;
+	struct ep_rx	 rx;
+	static char	 body[300000];
+	const char	*get = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+	uint8_t		*burst, d[1300];
+	size_t		 off = 0, cap = 1 << 20, tcpbytes = 0, bodylen;
+	ssize_t		 n;
+	int		 id, i, results = 0, ntag[BURST_SKT + 1] = { 0 };
+	int		 ndata[BURST_SKT + 1] = { 0 }, closed = 0, maxrec = 0;
+
+	memset(body, 'b', sizeof(body));
+	bodylen = sizeof(body);
+	http = ep_srv_http(AF_INET, body, bodylen);
+	memset(d, 'u', sizeof(d));
+	ep_ctl_start(&c, NULL);
+	ep_ctl_begin(&c);
+	for (id = 1; id <= BURST_SKT; id++) {
+		pl_msg_nopen(&m, (uint8_t)id, PL_FAM_IPV4, PL_PROTO_UDP, 1 << 20,
+		    any4, 0, NULL, 0);
+		ep_ctl_send(&c, &m);
+		ep_ctl_expect(&c, PL_SUCCESS, "nopen UDP");
+	}
+	nopen_tcp(&c, BURST_SKT + 1, ep_srv_port(http), 1 << 20);
+	ep_ctl_expect(&c, PL_SUCCESS, "nopen TCP");
+	ck_assert_int_eq(ep_ctl_wait(&c, PL_NSTAT, BURST_SKT + 1, 5000, &rx), 1);
+	ep_rx_free(&rx);
+
+	/* Every request in one write: the replies pile up in the endpoint. */
+	burst = malloc(cap);
+	ck_assert(burst != NULL);
+	for (i = 0; i < BURST_SENDS; i++)
+		for (id = 1; id <= BURST_SKT; id++) {
+			pl_msg_nsend(&m, (uint8_t)id, PL_FAM_IPV4, PL_PROTO_UDP, 0,
+			    (uint16_t)(i + 1), lo4, ep_srv_port(udp), d,
+			    1 + (size_t)(i * 37 + id * 11) % sizeof(d));
+			n = pl_encode(&m, burst + off, cap - off);
+			ck_assert(n > 0);
+			off += (size_t)n;
+		}
+	pl_msg_nsend(&m, BURST_SKT + 1, PL_FAM_IPV4, PL_PROTO_TCP, 0, 999, NULL, 0,
+	    (const uint8_t *)get, strlen(get));
+	n = pl_encode(&m, burst + off, cap - off);
+	ck_assert(n > 0);
+	off += (size_t)n;
+	ep_ctl_send_raw(&c, burst, off);
+	free(burst);
+
+	while (results < BURST_SKT * BURST_SENDS + 1 || !closed ||
+	    ntag[0] < BURST_SKT * BURST_SENDS + 1 ||
+	    ndata[0] < BURST_SKT * BURST_SENDS) {
+		ck_assert_msg(ep_ctl_wait(&c, 0, -1, 10000, &rx) == 1, "burst: "
+		    "stalled after %d results, %d ntag, %d UDP ndata, %zu TCP "
+		    "bytes", results, ntag[0], ndata[0], tcpbytes);
+		switch (rx.m.type) {
+		case PL_RESULT:
+			ck_assert_uint_eq(rx.m.u.result.errid, PL_SUCCESS);
+			results++;
+			break;
+		case PL_NTAG:
+			ck_assert(!rx.m.u.ntag.has_errid);
+			id = rx.m.u.ntag.sktid;
+			ck_assert(id >= 1 && id <= BURST_SKT + 1);
+			if (id <= BURST_SKT) {
+				/* FIFO per socket: tags in order. */
+				ck_assert_uint_eq(rx.m.u.ntag.tag, ntag[id] + 1);
+				ntag[id]++;
+			}
+			ntag[0]++;
+			break;
+		case PL_NDATA:
+			id = rx.m.u.ndata.sktid;
+			if (id == BURST_SKT + 1)
+				tcpbytes += rx.m.u.ndata.len;
+			else {
+				ck_assert(id >= 1 && id <= BURST_SKT);
+				ndata[id]++;
+				ndata[0]++;
+			}
+			break;
+		case PL_NSTAT:
+			ck_assert_uint_eq(rx.m.u.nstat.sktid, BURST_SKT + 1);
+			ck_assert_uint_eq(rx.m.u.nstat.code, PL_NSTAT_PEERCLOSED);
+			closed = 1;
+			break;
+		default:
+			ck_abort_msg("unexpected message type 0x%02x", rx.m.type);
+		}
+		if (rx.len > 16384)
+			maxrec = 1;
+		ep_rx_free(&rx);
+	}
+	for (id = 1; id <= BURST_SKT; id++) {
+		ck_assert_int_eq(ntag[id], BURST_SENDS);
+		ck_assert_int_eq(ndata[id], BURST_SENDS);
+	}
+	ck_assert_uint_gt(tcpbytes, bodylen);		/* header + body */
+	ck_assert_msg(maxrec, "no message longer than one TLS record came");
+	/* Every message had a record of its own, the long ones several. */
+	ck_assert_msg(c.nrec > c.nmsg, "%llu records for %llu messages",
+	    (unsigned long long)c.nrec, (unsigned long long)c.nmsg);
+	printf("records: %llu application-data records for %llu messages\n",
+	    (unsigned long long)c.nrec, (unsigned long long)c.nmsg);
+	finish_ok(&c);
+	ep_srv_stop(udp);
+	ep_srv_stop(http);
+}
+END_TEST
+
 /* ---- limits of the controller's chain ---- */
 
 START_TEST(limit_sockets)
@@ -1067,6 +1190,7 @@ suite(void)
 	ADD("notifmask", notifmask_ntag);
 	ADD("ncap", ncap_answers);
 	ADD("backpressure", backpressure_order);
+	ADD("records", records_one_message_each);
 	ADD("limit_sockets", limit_sockets);
 	ADD("limit_dest", limit_valid_dest);
 	ADD("limit_period", limit_exp_period);
