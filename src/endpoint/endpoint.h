@@ -85,6 +85,8 @@ struct ep_session {
 	struct event		*close_timer;
 	struct event		*kick;		/* deferred: resume reading, sockets */
 	struct event		*fin;		/* deferred teardown */
+	struct event		*shut_ev;	/* close_notify waits for room */
+	int			 shut_done;
 	struct evbuffer_cb_entry *drain_cb;
 	uint8_t			*scratch;	/* EP_CHUNK_MAX + 1 receive buffer */
 	ep_done_fn		*done;

@@ -48,6 +48,7 @@
 
 #include "cred/cred.h"
 #include "endpoint/endpoint.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -71,6 +72,8 @@ static void	 setup_timeout_cb(evutil_socket_t, short, void *);
 static void	 limit_cb(evutil_socket_t, short, void *);
 static void	 close_timeout_cb(evutil_socket_t, short, void *);
 static void	 fin_cb(evutil_socket_t, short, void *);
+static int	 close_notify(struct ep_session *);
+static void	 shut_cb(evutil_socket_t, short, void *);
 static void	 process(struct ep_session *);
 static void	 dispatch(struct ep_session *, const struct pl_msg *);
 static void	 reply(struct ep_session *, uint16_t errid);
@@ -121,11 +124,15 @@ ep_session_new(struct event_base *base, const struct ep_conf *conf,
 
 	bufferevent_setcb(bev, ctl_readcb, NULL, ctl_eventcb, s);
 	s->drain_cb = evbuffer_add_cb(bufferevent_get_output(bev), ctl_drained, s);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (bufferevent_enable(bev, EV_READ | EV_WRITE) == -1) {
+		ep_session_close(s, EP_END_FAIL, 0, "cannot watch the controller "
+		    "connection: %s", strerror(errno));
+		return s;
+	}
 
 	/* ERRATA missing-fact 3: the SETUP window starts after TLS. */
 	ep_tv_from_ns(&tv, conf->setup_timeout);
-	evtimer_add(s->setup_timer, &tv);
+	xevent_add(s->setup_timer, &tv, "setup timer");
 	log_cinfo(s->ctx, "session started; waiting for start (setup window %llu ms)",
 	    (unsigned long long)(conf->setup_timeout / 1000000));
 	/* Input may already be buffered from the handshake. */
@@ -154,6 +161,8 @@ ep_session_free(struct ep_session *s)
 	event_free(s->close_timer);
 	event_free(s->kick);
 	event_free(s->fin);
+	if (s->shut_ev != NULL)
+		event_free(s->shut_ev);
 	if (s->pending != NULL)
 		evbuffer_free(s->pending);
 	free(s->delivered);
@@ -194,7 +203,7 @@ ep_session_close(struct ep_session *s, enum ep_end end, int flush,
 		return;
 	}
 	ep_tv_from_ns(&tv, s->conf->close_timeout);
-	evtimer_add(s->close_timer, &tv);
+	xevent_add(s->close_timer, &tv, "close timer");
 }
 
 /*
@@ -212,18 +221,66 @@ static void
 fin_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ep_session	*s = arg;
-	SSL			*ssl;
 
 	if (s->bev != NULL) {
+		if (s->end != EP_END_FAIL && close_notify(s) == 0)
+			return;		/* shut_cb calls again */
+		if (s->shut_ev != NULL) {
+			event_free(s->shut_ev);
+			s->shut_ev = NULL;
+		}
 		evbuffer_remove_cb_entry(bufferevent_get_output(s->bev), s->drain_cb);
-		ssl = bufferevent_openssl_get_ssl(s->bev);
-		if (ssl != NULL && s->end != EP_END_FAIL)
-			(void)SSL_shutdown(ssl);	/* one close_notify, not awaited */
 		bufferevent_free(s->bev);
 		s->bev = NULL;
 	}
 	if (s->done != NULL)
 		s->done(s->done_arg, s->end, s->rhint);
+}
+
+/*
+ * One close_notify, not awaited.  When the socket has no room for it
+ * (WANT_WRITE), it would be lost by closing now: returns 0 and retries
+ * once the socket is writable, for up to CloseTimeout.  1: done.
+ */
+static int
+close_notify(struct ep_session *s)
+{
+	SSL		*ssl = bufferevent_openssl_get_ssl(s->bev);
+	struct timeval	 tv;
+	int		 r;
+
+	if (ssl == NULL || s->shut_done)
+		return 1;
+	ERR_clear_error();
+	r = SSL_shutdown(ssl);
+	if (r >= 0 || SSL_get_error(ssl, r) != SSL_ERROR_WANT_WRITE) {
+		ERR_clear_error();
+		s->shut_done = 1;
+		return 1;
+	}
+	ERR_clear_error();
+	if (s->shut_ev == NULL && (s->shut_ev = event_new(s->base,
+	    bufferevent_getfd(s->bev), EV_WRITE, shut_cb, s)) == NULL)
+		fatalx("libevent: cannot create an event");
+	ep_tv_from_ns(&tv, s->conf->close_timeout);
+	if (event_add(s->shut_ev, &tv) == -1) {
+		s->shut_done = 1;
+		return 1;
+	}
+	log_cdebug(s->ctx, "close_notify waits for room in the socket");
+	return 0;
+}
+
+static void
+shut_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ep_session	*s = arg;
+
+	if (what & EV_TIMEOUT) {
+		log_cdebug(s->ctx, "no room for the close_notify within CloseTimeout");
+		s->shut_done = 1;
+	}
+	fin_cb(-1, 0, s);
 }
 
 static void
@@ -417,7 +474,11 @@ kick_cb(evutil_socket_t fd, short ev, void *arg)
 	ep_skt_poll_all(s);
 	if (s->paused && s->noutq < EP_OUTQ_MAX) {
 		s->paused = 0;
-		bufferevent_enable(s->bev, EV_READ);
+		if (bufferevent_enable(s->bev, EV_READ) == -1) {
+			ep_session_close(s, EP_END_FAIL, 0, "cannot watch the "
+			    "controller connection again: %s", strerror(errno));
+			return;
+		}
 	}
 	process(s);
 }
@@ -692,7 +753,7 @@ req_start(struct ep_session *s)
 	}
 	if (end != PL_TIME_FOREVER) {
 		ep_tv_from_ns(&tv, end > now ? end - now : 0);
-		evtimer_add(s->limit_timer, &tv);
+		xevent_add(s->limit_timer, &tv, "limit timer");
 		log_cinfo(s->ctx, "experiment started; the chain's limits end it "
 		    "at %s", cred_fmt_time((int64_t)(end / PL_TICKS_PER_SEC),
 		    when, sizeof(when)));

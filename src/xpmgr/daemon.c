@@ -23,6 +23,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "conf/addr.h"
@@ -90,10 +91,10 @@ xpmgr_run(const struct xpmgr_conf *c)
 	if (d.sig_int == NULL || d.sig_term == NULL || d.sig_hup == NULL ||
 	    d.sig_chld == NULL || d.gc_ev == NULL || d.kill_timer == NULL)
 		fatalx("cannot create events");
-	evsignal_add(d.sig_int, NULL);
-	evsignal_add(d.sig_term, NULL);
-	evsignal_add(d.sig_hup, NULL);
-	evsignal_add(d.sig_chld, NULL);
+	xevent_add(d.sig_int, NULL, "SIGINT");
+	xevent_add(d.sig_term, NULL, "SIGTERM");
+	xevent_add(d.sig_hup, NULL, "SIGHUP");
+	xevent_add(d.sig_chld, NULL, "SIGCHLD");
 
 	/* As 1.1.0: the singleton runs before any endpoint can arrive. */
 	if (c->singleton && xp_singleton_start(&d, why, sizeof(why)) == -1) {
@@ -297,7 +298,7 @@ xpd_force(struct xpd *d)
 		xp_children_signal(SIGTERM);
 		tv.tv_sec = XP_KILL_GRACE_MS / 1000;
 		tv.tv_usec = (XP_KILL_GRACE_MS % 1000) * 1000;
-		evtimer_add(d->kill_timer, &tv);
+		xevent_add(d->kill_timer, &tv, "SIGKILL timer");
 	}
 	xpd_maybe_done(d);
 }
@@ -359,7 +360,7 @@ xpd_free(struct xpd *d)
 		if (s->pid != 0 && !s->reaped)
 			xp_children_detach(s->pid);
 		if (s->ep != NULL)
-			bufferevent_free(s->ep);
+			session_ep_free(s);
 		if (s->ml != NULL)
 			bufferevent_free(s->ml);
 		TAILQ_REMOVE(&d->sessions, s, entry);

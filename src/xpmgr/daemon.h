@@ -181,6 +181,7 @@ struct session {
 	struct bufferevent	*ep;		/* the endpoint, TLS */
 	struct bufferevent	*ml;		/* our end of the mlet socket */
 	struct event		*timer;		/* handshake, setup, drain deadlines */
+	struct event		*shut_ev;	/* close_notify waits for room */
 	const struct xp_entry	*xe;
 	size_t			 next_mon;	/* setup: next monitor digest */
 	int			 await;		/* setup: a result is awaited for */
@@ -219,6 +220,8 @@ void	 session_abort(struct session *s, enum xp_end kind, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* (Re)arm the session's one timer. */
 void	 session_timer_ms(struct session *s, unsigned ms);
+/* Close the endpoint's socket (and its TLS session). */
+void	 session_ep_free(struct session *s);
 /* Both sockets are closed: the summary follows once the mlet is reaped. */
 void	 session_finish(struct session *s);
 /* The -n gate may have opened: start waiting sessions while it is open. */

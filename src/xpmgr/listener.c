@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "conf/addr.h"
@@ -85,7 +86,13 @@ listener_bind(struct xpd *d, const struct addrinfo *ai, char *why, size_t whylen
 	if ((l->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, listener_accept,
 	    d)) == NULL)
 		fatalx("event_new failed");
-	event_add(l->ev, NULL);
+	if (event_add(l->ev, NULL) == -1) {
+		snprintf(why, whylen, "cannot watch the socket: %s", strerror(errno));
+		event_free(l->ev);
+		free(l);
+		close(fd);
+		return -1;
+	}
 	TAILQ_INSERT_TAIL(&d->listeners, l, entry);
 	log_info("listening for endpoints on %s", l->name);
 	return 0;
@@ -136,7 +143,7 @@ listener_pause(struct xpd *d, int ms)
 		event_del(l->ev);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(d->accept_resume, &tv);
+	xevent_add(d->accept_resume, &tv, "accept pause");
 }
 
 static void
@@ -148,7 +155,12 @@ listener_resume(evutil_socket_t fd, short ev, void *arg)
 	if (d->state != XPD_RUNNING)
 		return;
 	TAILQ_FOREACH(l, &d->listeners, entry)
-		event_add(l->ev, NULL);
+		if (event_add(l->ev, NULL) == -1) {
+			log_warn("cannot watch %s again; pausing for %d ms", l->name,
+			    XP_ACCEPT_PAUSE_MS);
+			listener_pause(d, XP_ACCEPT_PAUSE_MS);
+			return;
+		}
 }
 
 void

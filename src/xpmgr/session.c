@@ -37,6 +37,7 @@
 
 #include <pktlab/wire.h>
 
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "conf/xpconf.h"
@@ -89,16 +90,22 @@ session_new(struct xpd *d, int fd, const struct sockaddr *sa, socklen_t salen)
 	s->ep = bufferevent_openssl_socket_new(d->base, fd, s->ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (s->ep == NULL) {
-		SSL_free(s->ssl);
+		/*
+		 * libevent 2.1 has freed the SSL, and with it the socket BIO
+		 * that closes fd (BEV_OPT_CLOSE_ON_FREE): neither is ours now.
+		 */
 		s->ssl = NULL;
-		close(fd);
 		session_abort(s, XP_END_FAIL, "cannot create a TLS buffer");
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(s->ep, 1);
 	bufferevent_setcb(s->ep, ep_setup_read, NULL, ep_setup_event, s);
 	bufferevent_setwatermark(s->ep, EV_READ, 0, PL_HLEN + XP_FRAME_BODY_MAX);
-	bufferevent_enable(s->ep, EV_READ | EV_WRITE);
+	if (bufferevent_enable(s->ep, EV_READ | EV_WRITE) == -1) {
+		session_abort(s, XP_END_FAIL, "cannot watch the connection: %s",
+		    strerror(errno));
+		return;
+	}
 	timer_ns(s, d->conf->handshake_timeout);
 	log_cinfo(s->ctx, "new endpoint connection");
 }
@@ -133,7 +140,7 @@ timer_ns(struct session *s, uint64_t ns)
 
 	tv.tv_sec = (time_t)(ns / 1000000000ull);
 	tv.tv_usec = (suseconds_t)((ns % 1000000000ull) / 1000);
-	evtimer_add(s->timer, &tv);
+	xevent_add(s->timer, &tv, "session timer");
 }
 
 void
@@ -518,6 +525,19 @@ session_abort(struct session *s, enum xp_end kind, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Close the endpoint's socket: the bufferevent frees the SSL and closes it. */
+void
+session_ep_free(struct session *s)
+{
+	if (s->shut_ev != NULL) {
+		event_free(s->shut_ev);
+		s->shut_ev = NULL;
+	}
+	bufferevent_free(s->ep);
+	s->ep = NULL;
+	s->ssl = NULL;
+}
+
 /* Both sockets closed.  Over now, or once the mlet is reaped. */
 void
 session_finish(struct session *s)
@@ -525,11 +545,9 @@ session_finish(struct session *s)
 	if (s->state == XP_S_CLOSED)
 		return;
 	s->state = XP_S_CLOSED;
-	if (s->ep != NULL) {
-		bufferevent_free(s->ep);	/* also frees the SSL and closes the socket */
-		s->ep = NULL;
-		s->ssl = NULL;
-	} else if (s->ssl != NULL) {
+	if (s->ep != NULL)
+		session_ep_free(s);
+	else if (s->ssl != NULL) {
 		SSL_free(s->ssl);
 		s->ssl = NULL;
 	}
