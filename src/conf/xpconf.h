@@ -54,6 +54,8 @@ enum xpmgr_directive {
 	XPD_BOOTSTRAP_TIMEOUT,		/* BootstrapBacklogTimeout */
 	XPD_HANDSHAKE_TIMEOUT,		/* HandshakeTimeout (new) */
 	XPD_SETUP_TIMEOUT,		/* SetupTimeout (new) */
+	XPD_MAX_PENDING,		/* MaxPendingSessions (new) */
+	XPD_MAX_SESSIONS,		/* MaxSessions (new) */
 	XPD_COUNT
 };
 
@@ -75,6 +77,7 @@ int	 xpmgr_conf_err(const struct xpmgr_conf *c, char *err, size_t errlen,
 #define XPMGR_DEF_BOOTSTRAP_TIMEOUT	(5ull * PL_TICKS_PER_SEC)
 #define XPMGR_DEF_HANDSHAKE_TIMEOUT	(10ull * PL_TICKS_PER_SEC)
 #define XPMGR_DEF_SETUP_TIMEOUT		(10ull * PL_TICKS_PER_SEC)
+#define XPMGR_DEF_MAX_PENDING		1024
 #define XPMGR_DEF_LISTEN		"0.0.0.0"
 
 struct xpmgr_strlist {
@@ -146,6 +149,8 @@ struct xpmgr_conf {
 	uint64_t		 bootstrap_timeout;	/* ns */
 	uint64_t		 handshake_timeout;	/* ns, > 0 */
 	uint64_t		 setup_timeout;		/* ns, > 0 */
+	uint64_t		 max_pending;		/* sessions not past set-up, > 0 */
+	uint64_t		 max_sessions;		/* all sessions; 0: the descriptor budget */
 
 	/* From the command line (xpmgr_conf_apply_cli). */
 	struct pl_hostport	 listen;	/* passive: bind here; proxy: connect here */

@@ -32,7 +32,7 @@
 #include "xpmgr/daemon.h"
 
 static void	 stdio_setup(void);
-static void	 nofile_raise(void);
+static uint64_t	 nofile_raise(void);
 static int	 preflight(const struct xpmgr_conf *c);
 static void	 on_stop_signal(evutil_socket_t sig, short ev, void *arg);
 static void	 on_sighup(evutil_socket_t sig, short ev, void *arg);
@@ -48,10 +48,11 @@ xpmgr_run(const struct xpmgr_conf *c)
 {
 	struct xpd	 d;
 	char		 why[1024], addr[300];
+	uint64_t	 nofile, reserve, budget;
 	int		 code;
 
 	stdio_setup();
-	nofile_raise();
+	nofile = nofile_raise();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (preflight(c) == -1)
@@ -60,6 +61,15 @@ xpmgr_run(const struct xpmgr_conf *c)
 	memset(&d, 0, sizeof(d));
 	d.conf = c;
 	d.sg_fd = -1;
+	reserve = nofile / 4 < XP_FD_RESERVE ? nofile / 4 : XP_FD_RESERVE;
+	budget = nofile > reserve + XP_FD_PER_SESSION ?
+	    (nofile - reserve) / XP_FD_PER_SESSION : 1;
+	d.max_sessions = c->max_sessions != 0 ? c->max_sessions : budget;
+	if (c->max_sessions > budget)
+		log_warnx("MaxSessions %ju needs about %ju descriptors; the limit is "
+		    "%ju, so accepting will also pause when descriptors run out",
+		    (uintmax_t)c->max_sessions, (uintmax_t)(c->max_sessions *
+		    XP_FD_PER_SESSION + reserve), (uintmax_t)nofile);
 	d.state = XPD_RUNNING;
 	TAILQ_INIT(&d.sessions);
 	TAILQ_INIT(&d.gated);
@@ -114,6 +124,10 @@ xpmgr_run(const struct xpmgr_conf *c)
 	log_info("greeting endpoints on %s; mlet %s%s; %s", addr, c->mlet,
 	    c->singleton ? " (singleton)" : "", c->max_attempts == UINT64_MAX ?
 	    "no session limit" : "session limit set by -n");
+	log_info("connection caps: %ju not past set-up (MaxPendingSessions), "
+	    "%ju sessions in all (%s)", (uintmax_t)c->max_pending,
+	    (uintmax_t)d.max_sessions, c->max_sessions != 0 ? "MaxSessions" :
+	    "from the descriptor limit");
 	if (c->max_attempts != UINT64_MAX)
 		log_info("-n %llu: greeting stops after that many sessions have started",
 		    (unsigned long long)c->max_attempts);
@@ -157,20 +171,24 @@ stdio_setup(void)
 		log_debug("close_range: %s", strerror(errno));
 }
 
-/* select()'s FD_SETSIZE is gone with libevent; the kernel's limit is what is left. */
-static void
+/*
+ * select()'s FD_SETSIZE is gone with libevent; the kernel's limit is what
+ * is left.  Returns that limit (0 when unknown).
+ */
+static uint64_t
 nofile_raise(void)
 {
 	struct rlimit	 rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return;
+		return 0;
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			log_warn("cannot raise the descriptor limit");
 	}
 	log_debug("descriptor limit %llu", (unsigned long long)rl.rlim_cur);
+	return rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
 }
 
 /* What this version refuses, what it only warns about, and the mlet path. */

@@ -60,6 +60,14 @@ struct evp_pkey_st;
 #define XP_ACCEPT_PAUSE_MS	250
 /* Listen backlog. */
 #define XP_LISTEN_BACKLOG	511
+/*
+ * The default MaxSessions: a running session holds two descriptors (the
+ * endpoint's socket, our end of the mlet's); the rest of the limit is kept
+ * for listeners, libevent, logs, monitor programs and the singleton: 64, or
+ * a quarter of a smaller limit.
+ */
+#define XP_FD_PER_SESSION	2
+#define XP_FD_RESERVE		64
 /* ---- programs.c: monitor programs (xpmgr spec §9) ---- */
 
 struct xp_prog {
@@ -195,6 +203,7 @@ struct session {
 	unsigned		 tls_closing:1;
 	unsigned		 counted:1;	/* counted against -n */
 	unsigned		 start_inflight:1;
+	unsigned		 pending:1;	/* counted in d->npending */
 
 	/* The mlet (multi mode). */
 	pid_t			 pid;		/* 0: none (singleton mode, never spawned) */
@@ -257,6 +266,11 @@ int	 listener_open(struct xpd *d, char *why, size_t whylen);
 void	 listener_close_all(struct xpd *d);
 /* Pause (EMFILE) or resume accepting. */
 void	 listener_pause(struct xpd *d, int ms);
+/*
+ * Session counts changed: stop accepting at MaxPendingSessions or
+ * MaxSessions, start again below them (one log line per pause).
+ */
+void	 listener_update(struct xpd *d);
 
 /* ---- daemon.c ---- */
 
@@ -287,6 +301,8 @@ struct xpd {
 	uint64_t		 nstarted;	/* successful setups (-n counts these) */
 	uint64_t		 ninflight;	/* start sent, result not yet seen */
 	uint64_t		 nsessions;	/* live session objects */
+	uint64_t		 npending;	/* sessions not past set-up */
+	uint64_t		 max_sessions;	/* MaxSessions, or the descriptor budget */
 	uint64_t		 nok, nfail, ndropped;
 	struct sessionq		 sessions;
 	struct sessionq		 gated;
@@ -295,6 +311,10 @@ struct xpd {
 
 	struct listenerq	 listeners;
 	struct event		*accept_resume;
+	int			 accept_emfile;	/* paused: out of descriptors */
+	int			 accept_capped;	/* paused: MaxPendingSessions/MaxSessions */
+	int			 cap_episode;	/* the pause was logged; pressure not over */
+	uint64_t		 cap_pauses;	/* pauses in this episode */
 
 	struct event		*sig_int, *sig_term, *sig_hup, *sig_chld;
 	int			 nsig;

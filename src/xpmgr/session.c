@@ -56,6 +56,7 @@ static void	 session_over(struct session *s);
 static void	 session_set_ctx(struct session *s, const char *sni);
 static void	 timer_ns(struct session *s, uint64_t ns);
 static void	 set_sockopts(int fd);
+static void	 session_unpend(struct session *s);
 
 void
 session_new(struct xpd *d, int fd, const struct sockaddr *sa, socklen_t salen)
@@ -72,6 +73,8 @@ session_new(struct xpd *d, int fd, const struct sockaddr *sa, socklen_t salen)
 	session_set_ctx(s, NULL);
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->nsessions++;
+	s->pending = 1;
+	d->npending++;
 
 	set_sockopts(fd);
 	if ((s->timer = evtimer_new(d->base, session_timeout, s)) == NULL)
@@ -426,6 +429,7 @@ setup_started(struct session *s)
 		    (long)s->pid, s->epaddr);
 	}
 	s->state = XP_S_RELAY;
+	session_unpend(s);
 	if (d->nstarted >= c->max_attempts)
 		xpd_wrapup(d, "attempt limit reached");
 }
@@ -499,6 +503,7 @@ session_vclose(struct session *s, int flush, enum xp_end kind, const char *fmt,
 	if (s->state == XP_S_HANDSHAKE)
 		s->ep_gone = 1;
 	s->state = XP_S_CLOSING;
+	session_unpend(s);
 	if (flush)
 		relay_drain(s);
 	else
@@ -523,6 +528,17 @@ session_abort(struct session *s, enum xp_end kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	session_vclose(s, 0, kind, fmt, ap);
 	va_end(ap);
+}
+
+/* The session is past set-up (or closing): it no longer counts as pending. */
+static void
+session_unpend(struct session *s)
+{
+	if (!s->pending)
+		return;
+	s->pending = 0;
+	s->d->npending--;
+	listener_update(s->d);
 }
 
 /* Close the endpoint's socket: the bufferevent frees the SSL and closes it. */
@@ -616,6 +632,7 @@ session_over(struct session *s)
 	d->nsessions--;
 	TAILQ_INSERT_TAIL(&d->dead, s, entry);
 	event_active(d->gc_ev, EV_TIMEOUT, 0);
+	listener_update(d);
 	xpd_maybe_done(d);
 }
 

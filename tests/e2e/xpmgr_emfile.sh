@@ -14,6 +14,9 @@ cpu_ticks() {
 	sed 's/.*) //' "/proc/$XPID/stat" | awk '{ print $12 + $13 }'
 }
 
+# The default MaxSessions would stop accepting before the descriptors run
+# out (xpmgr_caps); a larger one leaves EMFILE as the limit.
+printf 'MaxSessions 1000\n' >>"$CONF"
 XPMGR_REAL=$XPMGR
 XPMGR=$T/limited
 printf '#!/bin/sh\nulimit -n 32 || exit 1\nexec "%s" "$@"\n' "$XPMGR_REAL" >"$XPMGR"
