@@ -72,6 +72,35 @@ skt_state(struct ep_ctl *c, uint8_t id)
 	return (int8_t)b;
 }
 
+/* Poll a socket's state until it is want or 5 s passed; returns the last one. */
+static int8_t
+wait_state(struct ep_ctl *c, uint8_t id, int8_t want)
+{
+	int8_t	 st;
+	int	 i;
+
+	for (i = 0; i < 250 && (st = skt_state(c, id)) != want; i++)
+		usleep(20000);
+	return st;
+}
+
+/* Poll a 32-bit memory word until it is want or 5 s passed; returns the last value. */
+static uint32_t
+wait_u32(struct ep_ctl *c, uint32_t addr, uint32_t want)
+{
+	uint8_t		 b[4];
+	uint32_t	 v;
+	int		 i;
+
+	for (i = 0; i < 250; i++) {
+		ep_ctl_mread(c, addr, 4, b);
+		if ((v = pl_get32(b)) == want)
+			break;
+		usleep(20000);
+	}
+	return v;
+}
+
 static void
 finish_ok(struct ep_ctl *c)
 {
@@ -210,7 +239,6 @@ START_TEST(eof_mid_message)
 	ep_ctl_begin(&c);
 	/* An mread whose header announces 6 body bytes; 2 come. */
 	ep_ctl_send_raw(&c, (const uint8_t *)"\x28\0\0\x06\x10\x02", 6);
-	usleep(100000);
 	ep_ctl_hangup(&c);
 	st = ep_ctl_exit(&c, 10000);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1,
@@ -524,8 +552,7 @@ START_TEST(tcp_refused_and_errors)
 	/* Refused: SUCCESS, then only the state tells (no nstat). */
 	nopen_tcp(&c, 2, closed, 0x1000);
 	ep_ctl_expect(&c, PL_SUCCESS, "nopen to a closed port");
-	usleep(200000);
-	ck_assert_int_eq(skt_state(&c, 2), PL_SKTST_REFUSED);
+	ck_assert_int_eq(wait_state(&c, 2, PL_SKTST_REFUSED), PL_SKTST_REFUSED);
 	ck_assert(!ep_ctl_sees(&c, PL_NSTAT, 2, 200));
 	/* nsend on an error state: ESKTNOTOPEN; FIN: ESKTNOTOPEN. */
 	sendreq(&c, 2, PL_FAM_IPV4, PL_PROTO_TCP, 0, 1, NULL, 0, "x", 1);
@@ -796,10 +823,11 @@ START_TEST(udp_truncate_and_drop)
 	ep_ctl_expect(&c, PL_SUCCESS, "send 300");
 	sendreq(&c, 1, PL_FAM_IPV4, PL_PROTO_UDP, 0, 0, lo4, ep_srv_port(srv), d, 50);
 	ep_ctl_expect(&c, PL_SUCCESS, "send 50");
-	usleep(300000);
+	/* 200 cut, 50 dropped */
+	ck_assert_uint_eq(wait_u32(&c, pl_sktinfo_addr(1, PL_SKT_DROPBYTE), 250), 250);
 	ck_assert(!ep_ctl_sees(&c, PL_NDATA, 1, 100));
 	ep_ctl_mread(&c, pl_sktinfo_addr(1, PL_SKT_DROPBYTE), 8, b);
-	ck_assert_uint_eq(pl_get32(b), 200 + 50);	/* 200 cut, 50 dropped */
+	ck_assert_uint_eq(pl_get32(b), 200 + 50);
 	ck_assert_uint_eq(pl_get32(b + 4), 2);
 	pl_msg_mwrite(&m, pl_sktinfo_addr(1, PL_SKT_NOTIFMASK), (const uint8_t *)"\0\0", 2);
 	ep_ctl_send(&c, &m);
