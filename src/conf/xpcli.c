@@ -31,11 +31,11 @@ static const struct xpmgr_cli_opt cli_opts[] = {
 	{ 's', "singleton", NULL, "singleton mode: one mlet receives every endpoint" },
 	{ 't', "check", NULL, "check config, credentials and MLET, print the plan, exit" },
 	{ 'v', "verbose", NULL, "log more (repeatable)" },
-	{ 0, "version", NULL, "print the version and exit" },
+	{ 'V', "version", NULL, "print the version and exit" },
 };
 
 /* Two lines, aligned for a "usage: " prefix. */
-static const char cli_synopsis[] = "pktxpmgr [-hqstv] [-c XPMGR_CONF_PATH] "
+static const char cli_synopsis[] = "pktxpmgr [-hqstvV] [-c XPMGR_CONF_PATH] "
     "[-a ADDR[:PORT]] [-p PUBLISH_ADDR[:PORT]]\n"
     "                [-n ATTEMPT_CNT] [-i HOSTID] MLET [MLET_ARGS ...]";
 
@@ -199,8 +199,8 @@ cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o, const char *val,
 	case 'v':
 		cli->verbosity++;
 		break;
-	default:
-		cli->version = 1;	/* --version, the only long-only option */
+	case 'V':
+		cli->version = 1;
 		break;
 	}
 	return 0;

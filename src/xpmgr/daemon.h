@@ -199,7 +199,6 @@ struct session {
 	/* Relay. */
 	unsigned		 ep_paused:1, ml_paused:1;	/* reading stopped */
 	unsigned		 ep_gone:1, ml_gone:1;	/* EOF or error: no more I/O */
-	unsigned		 ep_eof:1, ml_eof:1;	/* that side ended the session */
 	unsigned		 tls_closing:1;
 	unsigned		 counted:1;	/* counted against -n */
 	unsigned		 start_inflight:1;
@@ -324,7 +323,6 @@ struct xpd {
 	int			 sg_fd;		/* our end of the control socket, -1 */
 	pid_t			 sg_pid;
 	int			 sg_reaped;
-	int			 sg_status;
 	struct event		*sg_rev, *sg_wev;
 	struct xp_passq		 sg_queue;
 	int			 sg_expected_exit;	/* we closed the control socket */

@@ -7,18 +7,9 @@
 #include <stdlib.h>
 
 #include "util/log.h"
+#include "util/util.h"
 #include "xpmgr/daemon.h"
 #include "xpmgr.h"
-
-static void	usage_error(const char *why) PL_NORETURN;
-
-static void
-usage_error(const char *why)
-{
-	fprintf(stderr, "pktxpmgr: %s\nusage: %s\nTry 'pktxpmgr --help'.\n", why,
-	    xpmgr_cli_synopsis());
-	exit(1);
-}
 
 void
 xpmgr_log_diags(const struct xpmgr_conf *c)
@@ -43,7 +34,7 @@ main(int argc, char *argv[])
 
 	log_init("pktxpmgr", LOG_LVL_INFO);
 	if (xpmgr_cli_parse(argc, argv, &cli, err, sizeof(err)) == -1)
-		usage_error(err);
+		pl_usage_exit("pktxpmgr", "%s", err);
 	if (cli.help) {
 		fputs(xpmgr_cli_help(), stdout);
 		fputs("\nNot in this version: broker publication (EnableExpPublication 1 is\n"
@@ -52,7 +43,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (cli.version) {
-		printf("pktxpmgr %s (PacketLab 1.1.0 compatible)\n", PKTXP_VERSION);
+		pl_print_version("pktxpmgr");
 		return 0;
 	}
 	log_set_level(LOG_LVL_INFO + cli.verbosity);

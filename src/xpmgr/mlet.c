@@ -286,7 +286,6 @@ singleton_exited(void *arg, pid_t pid, int status)
 	char		 st[64];
 
 	d->sg_reaped = 1;
-	d->sg_status = status;
 	xp_wstatus(status, st, sizeof(st));
 	if (d->sg_expected_exit)
 		log_info("singleton mlet (pid %ld) ended: %s", (long)pid, st);

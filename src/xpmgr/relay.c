@@ -320,10 +320,6 @@ relay_side_ended(struct session *s, int dir, short what)
 		    (what & BEV_EVENT_WRITING) ? " while writing" : "", why);
 		return;
 	}
-	if (dir == XP_EP2ML)
-		s->ep_eof = 1;
-	else
-		s->ml_eof = 1;
 	if (relay_pump(s, dir, 1) == -1)
 		return;
 	if ((left = evbuffer_get_length(in)) > 0) {
