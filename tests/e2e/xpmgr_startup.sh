@@ -58,4 +58,9 @@ expect_grep "WARN  mlet $T/nosuchmlet: No such file or directory\$" "$T/nomlet.l
 sed "s|$H/certs/exppriv_eop_exper.cert|$T/old.cert|" "$CONF" >"$T/old.conf"
 run_fails "$T/old.log" -c "$T/old.conf" -a "127.0.0.1:$PORT" "$MLET" hold
 expect_grep "WARN  $T/old.conf:[0-9]+: ExpExec: chain: old.cert: expired 2001-01-02\$" "$T/old.log"
+# A controller key that does not load: start-up names file:line as -t does.
+sed "s|^ControllerPrivkeyPath .*|ControllerPrivkeyPath $H/certs/pubcmd_exper_xc.cert|" "$CONF" >"$T/badkey.conf"
+kline=$(grep -n '^ControllerPrivkeyPath' "$T/badkey.conf" | cut -d: -f1)
+run_fails "$T/badkey.log" -c "$T/badkey.conf" -a "127.0.0.1:$PORT" "$MLET" hold
+expect_grep "WARN  $T/badkey.conf:$kline: ControllerPrivkeyPath: " "$T/badkey.log"
 echo "ok"
