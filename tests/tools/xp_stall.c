@@ -165,5 +165,10 @@ main(int argc, char *argv[])
 	open_now = n - closed - failed;
 	printf("connected %ld closed %ld failed %ld open %ld\n", connected, closed,
 	    failed, open_now);
+	for (i = 0; i < n; i++)
+		if (pfd[i].fd != -1)
+			close(pfd[i].fd);
+	free(pfd);
+	free(st);
 	return 0;
 }
