@@ -52,10 +52,9 @@ main(int argc, char *argv[])
 
 	r = xpmgr_conf_load(&conf, &cli, getenv("HOME"), err, sizeof(err));
 	xpmgr_log_diags(&conf);
-	if (r == -1) {
-		log_warnx("%s", err);
-		fatalx("configuration not loaded%s", cli.check ? ": check failed" : "");
-	}
+	/* One line for one event: the reason is the fatal message. */
+	if (r == -1)
+		fatalx("%s%s", err, cli.check ? " (check failed)" : "");
 	if (cli.check)
 		r = xpmgr_check(&conf) == 0 ? 0 : 1;
 	else
