@@ -986,11 +986,16 @@ END_TEST
  * asserts when a record holds two complete messages, so every message must
  * start its own record.  ep_ctl checks that on every message it reads (its
  * record callback); this test makes the endpoint write as much as it can at
- * once: nsend results with their ntags, UDP ndata on four sockets, and a
- * TCP download whose ndata (up to 64 KiB) span several records each.
+ * once: 160 nsend results with their ntags (and the echoes' ndata) on four
+ * UDP sockets, and three TCP downloads, two through a 4 KiB window (many
+ * small ndata), one through a 1 MiB window (ndata of up to 64 KiB, several
+ * records each).  UDP echoes may be lost under load, so only the TCP side's
+ * ndata are counted exactly.
  */
-#define BURST_SKT	4
+#define BURST_UDP	4
+#define BURST_TCP	3
 #define BURST_SENDS	40
+#define BURST_BODY	200000
 START_TEST(records_one_message_each)
 {
 	struct ep_ctl	 c;
@@ -998,36 +1003,39 @@ START_TEST(records_one_message_each)
 	struct ep_srv	*http;
 	struct pl_msg	 m;
 	struct ep_rx	 rx;
-	static char	 body[300000];
+	static char	 body[BURST_BODY];
 	const char	*get = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
 	uint8_t		*burst, d[1300];
-	size_t		 off = 0, cap = 1 << 20, tcpbytes = 0, bodylen;
+	size_t		 off = 0, cap = 1 << 20, tcpbytes[BURST_TCP] = { 0 };
 	ssize_t		 n;
-	int		 id, i, results = 0, ntag[BURST_SKT + 1] = { 0 };
-	int		 ndata[BURST_SKT + 1] = { 0 }, closed = 0, maxrec = 0;
+	int		 id, i, results = 0, ntags = 0, udpdata = 0, tcpdata = 0;
+	int		 closed = 0, big = 0, next[BURST_UDP + 1] = { 0 };
+	const int	 nres = BURST_UDP * BURST_SENDS + BURST_TCP;
 
 	memset(body, 'b', sizeof(body));
-	bodylen = sizeof(body);
-	http = ep_srv_http(AF_INET, body, bodylen);
+	http = ep_srv_http(AF_INET, body, sizeof(body));
 	memset(d, 'u', sizeof(d));
 	ep_ctl_start(&c, NULL);
 	ep_ctl_begin(&c);
-	for (id = 1; id <= BURST_SKT; id++) {
+	for (id = 1; id <= BURST_UDP; id++) {
 		pl_msg_nopen(&m, (uint8_t)id, PL_FAM_IPV4, PL_PROTO_UDP, 1 << 20,
 		    any4, 0, NULL, 0);
 		ep_ctl_send(&c, &m);
 		ep_ctl_expect(&c, PL_SUCCESS, "nopen UDP");
 	}
-	nopen_tcp(&c, BURST_SKT + 1, ep_srv_port(http), 1 << 20);
-	ep_ctl_expect(&c, PL_SUCCESS, "nopen TCP");
-	ck_assert_int_eq(ep_ctl_wait(&c, PL_NSTAT, BURST_SKT + 1, 5000, &rx), 1);
-	ep_rx_free(&rx);
+	for (i = 0; i < BURST_TCP; i++) {
+		id = BURST_UDP + 1 + i;
+		nopen_tcp(&c, (uint8_t)id, ep_srv_port(http), i == 0 ? 1 << 20 : 0x1000);
+		ep_ctl_expect(&c, PL_SUCCESS, "nopen TCP");
+		ck_assert_int_eq(ep_ctl_wait(&c, PL_NSTAT, id, 5000, &rx), 1);
+		ep_rx_free(&rx);
+	}
 
 	/* Every request in one write: the replies pile up in the endpoint. */
 	burst = malloc(cap);
 	ck_assert(burst != NULL);
 	for (i = 0; i < BURST_SENDS; i++)
-		for (id = 1; id <= BURST_SKT; id++) {
+		for (id = 1; id <= BURST_UDP; id++) {
 			pl_msg_nsend(&m, (uint8_t)id, PL_FAM_IPV4, PL_PROTO_UDP, 0,
 			    (uint16_t)(i + 1), lo4, ep_srv_port(udp), d,
 			    1 + (size_t)(i * 37 + id * 11) % sizeof(d));
@@ -1035,20 +1043,20 @@ START_TEST(records_one_message_each)
 			ck_assert(n > 0);
 			off += (size_t)n;
 		}
-	pl_msg_nsend(&m, BURST_SKT + 1, PL_FAM_IPV4, PL_PROTO_TCP, 0, 999, NULL, 0,
-	    (const uint8_t *)get, strlen(get));
-	n = pl_encode(&m, burst + off, cap - off);
-	ck_assert(n > 0);
-	off += (size_t)n;
+	for (i = 0; i < BURST_TCP; i++) {
+		pl_msg_nsend(&m, (uint8_t)(BURST_UDP + 1 + i), PL_FAM_IPV4,
+		    PL_PROTO_TCP, 0, 999, NULL, 0, (const uint8_t *)get, strlen(get));
+		n = pl_encode(&m, burst + off, cap - off);
+		ck_assert(n > 0);
+		off += (size_t)n;
+	}
 	ep_ctl_send_raw(&c, burst, off);
 	free(burst);
 
-	while (results < BURST_SKT * BURST_SENDS + 1 || !closed ||
-	    ntag[0] < BURST_SKT * BURST_SENDS + 1 ||
-	    ndata[0] < BURST_SKT * BURST_SENDS) {
+	while (results < nres || ntags < nres || closed < BURST_TCP) {
 		ck_assert_msg(ep_ctl_wait(&c, 0, -1, 10000, &rx) == 1, "burst: "
-		    "stalled after %d results, %d ntag, %d UDP ndata, %zu TCP "
-		    "bytes", results, ntag[0], ndata[0], tcpbytes);
+		    "stalled after %d results, %d ntag, %d TCP closed", results,
+		    ntags, closed);
 		switch (rx.m.type) {
 		case PL_RESULT:
 			ck_assert_uint_eq(rx.m.u.result.errid, PL_SUCCESS);
@@ -1057,47 +1065,50 @@ START_TEST(records_one_message_each)
 		case PL_NTAG:
 			ck_assert(!rx.m.u.ntag.has_errid);
 			id = rx.m.u.ntag.sktid;
-			ck_assert(id >= 1 && id <= BURST_SKT + 1);
-			if (id <= BURST_SKT) {
+			ck_assert(id >= 1 && id <= BURST_UDP + BURST_TCP);
+			if (id <= BURST_UDP) {
 				/* FIFO per socket: tags in order. */
-				ck_assert_uint_eq(rx.m.u.ntag.tag, ntag[id] + 1);
-				ntag[id]++;
+				ck_assert_uint_eq(rx.m.u.ntag.tag, next[id] + 1);
+				next[id]++;
 			}
-			ntag[0]++;
+			ntags++;
 			break;
 		case PL_NDATA:
 			id = rx.m.u.ndata.sktid;
-			if (id == BURST_SKT + 1)
-				tcpbytes += rx.m.u.ndata.len;
-			else {
-				ck_assert(id >= 1 && id <= BURST_SKT);
-				ndata[id]++;
-				ndata[0]++;
-			}
+			ck_assert(id >= 1 && id <= BURST_UDP + BURST_TCP);
+			if (id > BURST_UDP) {
+				tcpbytes[id - BURST_UDP - 1] += rx.m.u.ndata.len;
+				tcpdata++;
+			} else
+				udpdata++;
 			break;
 		case PL_NSTAT:
-			ck_assert_uint_eq(rx.m.u.nstat.sktid, BURST_SKT + 1);
+			ck_assert(rx.m.u.nstat.sktid > BURST_UDP);
 			ck_assert_uint_eq(rx.m.u.nstat.code, PL_NSTAT_PEERCLOSED);
-			closed = 1;
+			closed++;
 			break;
 		default:
 			ck_abort_msg("unexpected message type 0x%02x", rx.m.type);
 		}
 		if (rx.len > 16384)
-			maxrec = 1;
+			big++;
 		ep_rx_free(&rx);
 	}
-	for (id = 1; id <= BURST_SKT; id++) {
-		ck_assert_int_eq(ntag[id], BURST_SENDS);
-		ck_assert_int_eq(ndata[id], BURST_SENDS);
-	}
-	ck_assert_uint_gt(tcpbytes, bodylen);		/* header + body */
-	ck_assert_msg(maxrec, "no message longer than one TLS record came");
+	for (id = 1; id <= BURST_UDP; id++)
+		ck_assert_int_eq(next[id], BURST_SENDS);
+	for (i = 0; i < BURST_TCP; i++)
+		ck_assert_uint_gt(tcpbytes[i], sizeof(body));	/* header + body */
+	ck_assert_int_gt(udpdata, 0);
+	/* Two 4 KiB windows: at least 2 * 200000 / 4096 small ndata. */
+	ck_assert_int_gt(tcpdata, 2 * BURST_BODY / 4096);
+	ck_assert_msg(big > 0, "no message longer than one TLS record came");
 	/* Every message had a record of its own, the long ones several. */
 	ck_assert_msg(c.nrec > c.nmsg, "%llu records for %llu messages",
 	    (unsigned long long)c.nrec, (unsigned long long)c.nmsg);
-	printf("records: %llu application-data records for %llu messages\n",
-	    (unsigned long long)c.nrec, (unsigned long long)c.nmsg);
+	printf("records: %llu application-data records for %llu messages "
+	    "(%d UDP ndata, %d TCP ndata, %d over 16 KiB)\n",
+	    (unsigned long long)c.nrec, (unsigned long long)c.nmsg, udpdata,
+	    tcpdata, big);
 	finish_ok(&c);
 	ep_srv_stop(udp);
 	ep_srv_stop(http);
