@@ -221,7 +221,11 @@ xpmgr_cli_parse(int argc, char *const argv[], struct xpmgr_cli *cli, char *err,
 	for (i = 0; i < NOPT; i++) {
 		lo[i].name = cli_opts[i].name;
 		lo[i].has_arg = cli_opts[i].arg != NULL ? required_argument : no_argument;
-		lo[i].val = (unsigned char)cli_opts[i].letter;
+		/* Long-only options: a value no letter has; found by name below. */
+		lo[i].val = cli_opts[i].letter != 0 ? (unsigned char)cli_opts[i].letter :
+		    0x100 + (int)i;
+		if (cli_opts[i].letter == 0)
+			continue;
 		optstr[n++] = cli_opts[i].letter;
 		if (cli_opts[i].arg != NULL)
 			optstr[n++] = ':';
