@@ -1,9 +1,11 @@
 /*
  * xpcli.c: pktxpmgr's command-line parser and help text (see xpcli.h).
- * Hand-written rather than getopt: getopt keeps global state, prints its
- * own messages and permutes argv on glibc, none of which suits a pure,
- * tested function that must stop at MLET.
+ * getopt_long, as in the other tools, tamed for a tested function: "+" stops
+ * at MLET (no permutation), ":" and opterr = 0 leave the messages to us,
+ * optind = 0 starts afresh on every call, and a long option must be spelt
+ * out (glibc would take any unambiguous prefix).
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,8 +15,7 @@
 #include "conf/kv.h"
 #include "conf/xpcli.h"
 
-static const struct xpmgr_cli_opt *cli_find_short(char c);
-static const struct xpmgr_cli_opt *cli_find_long(const char *name, size_t len);
+static const struct xpmgr_cli_opt *cli_find_long(const char *arg);
 static int	cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o,
 		    const char *val, const char *shown, char *err, size_t errlen);
 static int	cli_attempts(const char *val, uint64_t *out, char *why, size_t whylen);
@@ -33,11 +34,11 @@ static const struct xpmgr_cli_opt cli_opts[] = {
 	{ 't', "check", NULL, "check config, credentials and MLET, print the plan "
 	    "(with each XPUB), exit; contacts nothing" },
 	{ 'v', "verbose", NULL, "log more (repeatable)" },
-	{ 0, "version", NULL, "print the version and exit" },
+	{ 'V', "version", NULL, "print the version and exit" },
 };
 
 /* Two lines, aligned for a "usage: " prefix. */
-static const char cli_synopsis[] = "pktxpmgr [-hqstv] [-c XPMGR_CONF_PATH] "
+static const char cli_synopsis[] = "pktxpmgr [-hqstvV] [-c XPMGR_CONF_PATH] "
     "[-a ADDR[:PORT]] [-p PUBLISH_ADDR[:PORT]]\n"
     "                [-n ATTEMPT_CNT] [-i HOSTID] MLET [MLET_ARGS ...]";
 
@@ -100,25 +101,19 @@ xpmgr_default_conf_path(const char *home, char *buf, size_t buflen)
 	return r < 0 || (size_t)r >= buflen ? -1 : 0;
 }
 
+/* The option named by a long-option argument ("--name" or "--name=..."), exactly. */
 static const struct xpmgr_cli_opt *
-cli_find_short(char c)
+cli_find_long(const char *a)
 {
-	size_t	 i;
+	size_t	 i, len;
 
-	for (i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++)
-		if (cli_opts[i].letter != 0 && cli_opts[i].letter == c)
-			return &cli_opts[i];
-	return NULL;
-}
-
-static const struct xpmgr_cli_opt *
-cli_find_long(const char *name, size_t len)
-{
-	size_t	 i;
-
+	if (a[0] != '-' || a[1] != '-')
+		return NULL;
+	a += 2;
+	len = strcspn(a, "=");
 	for (i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++)
 		if (strlen(cli_opts[i].name) == len &&
-		    memcmp(cli_opts[i].name, name, len) == 0)
+		    memcmp(cli_opts[i].name, a, len) == 0)
 			return &cli_opts[i];
 	return NULL;
 }
@@ -203,8 +198,8 @@ cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o, const char *val,
 	case 'v':
 		cli->verbosity++;
 		break;
-	default:
-		cli->version = 1;	/* --version, the only long-only option */
+	case 'V':
+		cli->version = 1;
 		break;
 	}
 	return 0;
@@ -214,88 +209,88 @@ int
 xpmgr_cli_parse(int argc, char *const argv[], struct xpmgr_cli *cli, char *err,
     size_t errlen)
 {
+	enum { NOPT = sizeof(cli_opts) / sizeof(cli_opts[0]) };
+	struct option			 lo[NOPT + 1];
 	const struct xpmgr_cli_opt	*o;
-	const char			*a, *eq, *val;
-	char				 shown[64], q[PL_QUOTE_MAX];
-	int				 i;
-	size_t				 j, namelen;
+	const char			*a;
+	char				 optstr[2 + 2 * NOPT + 1], shown[64], q[PL_QUOTE_MAX];
+	size_t				 i, n = 0;
+	int				 ch, elem;
 
 	memset(cli, 0, sizeof(*cli));
 	cli->attempts = UINT64_MAX;
-	for (i = 1; i < argc; i++) {
-		a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
+	memset(lo, 0, sizeof(lo));
+	optstr[n++] = '+';
+	optstr[n++] = ':';
+	for (i = 0; i < NOPT; i++) {
+		lo[i].name = cli_opts[i].name;
+		lo[i].has_arg = cli_opts[i].arg != NULL ? required_argument : no_argument;
+		/* Long-only options: a value no letter has; found by name below. */
+		lo[i].val = cli_opts[i].letter != 0 ? (unsigned char)cli_opts[i].letter :
+		    0x100 + (int)i;
+		if (cli_opts[i].letter == 0)
+			continue;
+		optstr[n++] = cli_opts[i].letter;
+		if (cli_opts[i].arg != NULL)
+			optstr[n++] = ':';
+	}
+	optstr[n] = '\0';
+	opterr = 0;
+	optind = 0;
+	for (;;) {
+		/* The word being looked at: optind moves past it when it is done. */
+		elem = optind == 0 ? 1 : optind;
+		if ((ch = getopt_long(argc, argv, optstr, lo, NULL)) == -1)
 			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;			/* MLET */
-		if (a[1] == '-') {
-			eq = strchr(a + 2, '=');
-			namelen = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
-			if ((o = cli_find_long(a + 2, namelen)) == NULL) {
+		a = elem < argc ? argv[elem] : "";
+		if (a[0] == '-' && a[1] == '-') {
+			/* A long option: spelt out, argument as the option says. */
+			if ((o = cli_find_long(a)) == NULL) {
 				snprintf(err, errlen, "unknown option %s",
 				    pl_val_quote(a, strlen(a), q, sizeof(q)));
 				return -1;
 			}
 			snprintf(shown, sizeof(shown), "--%s", o->name);
-			val = NULL;
-			if (o->arg == NULL && eq != NULL) {
+			if (ch == '?' && o->arg == NULL) {
 				snprintf(err, errlen, "%s takes no argument", shown);
 				return -1;
 			}
-			if (o->arg != NULL) {
-				if (eq != NULL)
-					val = eq + 1;
-				else if (i + 1 < argc)
-					val = argv[++i];
-				else {
-					snprintf(err, errlen, "%s needs an argument (%s)",
-					    shown, o->arg);
-					return -1;
-				}
-			}
-			if (cli_apply(cli, o, val, shown, err, errlen) == -1)
-				return -1;
-			continue;
-		}
-		for (j = 1; a[j] != '\0'; j++) {
-			if ((o = cli_find_short(a[j])) == NULL) {
-				if (a[j] > 0x20 && a[j] < 0x7f)
-					snprintf(err, errlen, "unknown option -%c", a[j]);
+		} else {
+			if (ch == '?') {
+				if (optopt > 0x20 && optopt < 0x7f)
+					snprintf(err, errlen, "unknown option -%c", optopt);
 				else
 					snprintf(err, errlen, "unknown option: %s in %s",
-					    pl_val_charname(a[j], shown),
+					    pl_val_charname(optopt, shown),
 					    pl_val_quote(a, strlen(a), q, sizeof(q)));
 				return -1;
 			}
-			snprintf(shown, sizeof(shown), "-%c", o->letter);
-			val = NULL;
-			if (o->arg != NULL) {
-				if (a[j + 1] != '\0')
-					val = a + j + 1;
-				else if (i + 1 < argc)
-					val = argv[++i];
-				else {
-					snprintf(err, errlen, "%s needs an argument (%s)",
-					    shown, o->arg);
-					return -1;
-				}
-			}
-			if (cli_apply(cli, o, val, shown, err, errlen) == -1)
+			for (o = NULL, i = 0; i < NOPT && o == NULL; i++)
+				if (cli_opts[i].letter == (ch == ':' ? optopt : ch))
+					o = &cli_opts[i];
+			if (o == NULL) {
+				snprintf(err, errlen, "unknown option %s",
+				    pl_val_quote(a, strlen(a), q, sizeof(q)));
 				return -1;
-			if (val != NULL)
-				break;
+			}
+			snprintf(shown, sizeof(shown), "-%c", o->letter);
 		}
+		if (ch == ':') {
+			snprintf(err, errlen, "%s needs an argument (%s)", shown, o->arg);
+			return -1;
+		}
+		if (cli_apply(cli, o, o->arg != NULL ? optarg : NULL, shown, err,
+		    errlen) == -1)
+			return -1;
 	}
-	if (i < argc) {
-		if (argv[i][0] == '\0') {
+	if (optind < argc) {
+		if (argv[optind][0] == '\0') {
 			snprintf(err, errlen, "MLET is an empty string");
 			return -1;
 		}
-		cli->mlet = argv[i];
-		cli->mlet_args = argv + i + 1;
-		cli->nmlet_args = argc - i - 1;
+		cli->mlet = argv[optind];
+		cli->mlet_args = argv + optind + 1;
+		cli->nmlet_args = argc - optind - 1;
 	} else if (!cli->help && !cli->version) {
 		snprintf(err, errlen, "missing MLET (the measurement applet to run)");
 		return -1;

@@ -1,14 +1,14 @@
 /*
  * xpcli.h: pktxpmgr's command line, parsed by a pure function over argv.
  *
- *   pktxpmgr [-hqstv] [-c XPMGR_CONF_PATH] [-a ADDR[:PORT]]
+ *   pktxpmgr [-hqstvV] [-c XPMGR_CONF_PATH] [-a ADDR[:PORT]]
  *            [-p PUBLISH_ADDR[:PORT]] [-n ATTEMPT_CNT] [-i HOSTID]
  *            MLET [MLET_ARGS ...]
  *
  * The 1.1.0 letters keep their meaning (xpmgr spec §1).  Option parsing
  * stops at MLET, so everything after it belongs to the mlet (1.1.0 let
  * glibc's getopt permute argv and needed "--"; "--" is still accepted).
- * Added: long names for every option, --version, -v/-q (repeatable) and -t
+ * Added: long names for every option, -V/--version, -v/-q (repeatable) and -t
  * (check the configuration and exit).
  */
 #ifndef PL_CONF_XPCLI_H
@@ -27,7 +27,7 @@ struct xpmgr_cli {
 	int		 singleton;	/* -s */
 	int		 check;		/* -t */
 	int		 help;		/* -h, --help */
-	int		 version;	/* --version */
+	int		 version;	/* -V, --version */
 	int		 verbosity;	/* number of -v minus number of -q */
 	const char	*mlet;		/* MLET, or NULL with --help/--version */
 	char *const	*mlet_args;	/* MLET_ARGS (argv after MLET) */

@@ -104,6 +104,8 @@ static const struct xpd_def xpd_defs[XPD_COUNT] = {
 	[XPD_HANDSHAKE_TIMEOUT] =	{ "HandshakeTimeout", T_TIMEOUT, F(handshake_timeout) },
 	[XPD_SETUP_TIMEOUT] =		{ "SetupTimeout", T_TIMEOUT, F(setup_timeout) },
 	[XPD_BROKER_TIMEOUT] =		{ "BrokerTimeout", T_TIMEOUT, F(broker_timeout) },
+	[XPD_MAX_PENDING] =		{ "MaxPendingSessions", T_U64_POS, F(max_pending) },
+	[XPD_MAX_SESSIONS] =		{ "MaxSessions", T_U64_POS, F(max_sessions) },
 };
 #undef F
 
@@ -219,6 +221,7 @@ xpmgr_conf_parse(struct xpmgr_conf *c, const char *path, const char *buf, size_t
 	c->handshake_timeout = XPMGR_DEF_HANDSHAKE_TIMEOUT;
 	c->broker_timeout = XPMGR_DEF_BROKER_TIMEOUT;
 	c->setup_timeout = XPMGR_DEF_SETUP_TIMEOUT;
+	c->max_pending = XPMGR_DEF_MAX_PENDING;
 	c->max_attempts = UINT64_MAX;
 	c->log_level = LOG_LVL_INFO;
 

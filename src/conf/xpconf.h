@@ -55,6 +55,8 @@ enum xpmgr_directive {
 	XPD_HANDSHAKE_TIMEOUT,		/* HandshakeTimeout (new) */
 	XPD_SETUP_TIMEOUT,		/* SetupTimeout (new) */
 	XPD_BROKER_TIMEOUT,		/* BrokerTimeout (new) */
+	XPD_MAX_PENDING,		/* MaxPendingSessions (new) */
+	XPD_MAX_SESSIONS,		/* MaxSessions (new) */
 	XPD_COUNT
 };
 
@@ -77,6 +79,7 @@ int	 xpmgr_conf_err(const struct xpmgr_conf *c, char *err, size_t errlen,
 #define XPMGR_DEF_HANDSHAKE_TIMEOUT	(10ull * PL_TICKS_PER_SEC)
 #define XPMGR_DEF_SETUP_TIMEOUT		(10ull * PL_TICKS_PER_SEC)
 #define XPMGR_DEF_BROKER_TIMEOUT	(10ull * PL_TICKS_PER_SEC)
+#define XPMGR_DEF_MAX_PENDING		1024
 #define XPMGR_DEF_LISTEN		"0.0.0.0"
 
 struct xpmgr_strlist {
@@ -149,6 +152,8 @@ struct xpmgr_conf {
 	uint64_t		 handshake_timeout;	/* ns, > 0 */
 	uint64_t		 setup_timeout;		/* ns, > 0 */
 	uint64_t		 broker_timeout;	/* ns, > 0: connect, TLS, each result */
+	uint64_t		 max_pending;		/* sessions not past set-up, > 0 */
+	uint64_t		 max_sessions;		/* all sessions; 0: the descriptor budget */
 
 	/* From the command line (xpmgr_conf_apply_cli). */
 	struct pl_hostport	 listen;	/* passive: bind here; proxy: connect here */

@@ -199,6 +199,11 @@ xpmgr_conf_summary(const struct xpmgr_conf *c, const char *const *keychan)
 	fprintf(f, "session timeouts: TLS handshake %s, set-up %s\n",
 	    sum_duration(c->handshake_timeout, d1, sizeof(d1)),
 	    sum_duration(c->setup_timeout, d2, sizeof(d2)));
+	fprintf(f, "connection caps:  %ju not past set-up, ", (uintmax_t)c->max_pending);
+	if (c->max_sessions == 0)
+		fprintf(f, "all sessions up to the descriptor limit\n");
+	else
+		fprintf(f, "%ju sessions in all\n", (uintmax_t)c->max_sessions);
 	sum_publication(f, c);
 	for (i = 0; i < c->nexp; i++)
 		sum_entry(f, c, &c->exp[i], keychan != NULL ? keychan[i] : NULL);

@@ -2,6 +2,7 @@
  * main.c: pktlab-cred's entry point: the command table, the top-level help,
  * and how usage errors are reported.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "credtool/credtool.h"
 #include "util/log.h"
+#include "util/util.h"
 
 static const struct command {
 	const char	*name;
@@ -27,6 +29,10 @@ static const struct command {
 };
 
 static void	 top_help(FILE *);
+
+/* The command being run and its argv, for one-line option errors. */
+static const char	*cur_cmd;
+static char		**cur_argv;
 
 static void
 top_help(FILE *f)
@@ -47,31 +53,42 @@ top_help(FILE *f)
 	    "  -v            log more\n"
 	    "  -h, --help    this text; 'pktlab-cred COMMAND --help' for a "
 	    "command\n"
-	    "  --version     the version\n"
+	    "  -V, --version the version\n"
 	    "\n"
 	    "Encrypted private keys are opened with --passphrase-file FILE, the\n"
 	    "environment variable %s, or a prompt on the terminal.\n"
 	    "Exit status: 0 done, 1 failed, 2 bad usage.\n", CRED_PASS_ENV);
 }
 
+/*
+ * --help (ok: the text on stdout, exit 0), or a bad option (one line
+ * naming it, exit 2; getopt's own message is off).
+ */
 void
 help_exit(const char *text, int ok)
 {
-	fputs(text, ok ? stdout : stderr);
-	exit(ok ? 0 : EXIT_USAGE);
+	char	 cmd[64];
+
+	if (ok) {
+		fputs(text, stdout);
+		exit(0);
+	}
+	snprintf(cmd, sizeof(cmd), "pktlab-cred %s", cur_cmd != NULL ? cur_cmd : "");
+	if (cur_argv != NULL && optind > 0)
+		pl_usage_exit(cmd, "unknown option or missing argument: %s",
+		    cur_argv[optind - 1]);
+	pl_usage_exit(cmd, "bad option");
 }
 
 void
 usage_fail(const char *cmd, const char *fmt, ...)
 {
+	char	 prog[64];
 	va_list	 ap;
 
-	fprintf(stderr, "pktlab-cred %s: ", cmd);
+	snprintf(prog, sizeof(prog), "pktlab-cred %s", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see 'pktlab-cred %s --help')\n", cmd);
-	exit(EXIT_USAGE);
+	pl_usage_vexit(prog, fmt, ap);
 }
 
 int
@@ -87,10 +104,8 @@ main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (argc < 2) {
-		top_help(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 2)
+		pl_usage_exit("pktlab-cred", "missing COMMAND");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		if (argc > 2 && strcmp(argv[1], "help") == 0) {
@@ -103,14 +118,17 @@ main(int argc, char **argv)
 			return 0;
 		}
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("pktlab-cred %s\n", PKTXP_VERSION);
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		pl_print_version("pktlab-cred");
 		return 0;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
+	opterr = 0;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			cur_cmd = commands[i].name;
+			cur_argv = argv + 1;
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "pktlab-cred: unknown command \"%s\"\n\n", argv[1]);
-	top_help(stderr);
-	return EXIT_USAGE;
+		}
+	}
+	pl_usage_exit("pktlab-cred", "unknown command \"%s\"", argv[1]);
 }

@@ -26,6 +26,7 @@
 #include "endpoint/pure/endpt.h"
 
 struct bufferevent;
+struct evbuffer;
 struct evbuffer_cb_entry;
 struct event;
 struct event_base;
@@ -73,8 +74,10 @@ struct ep_session {
 	unsigned		 nskt;		/* sockets not FREE */
 	uint32_t		 gen;		/* socket incarnations */
 	uint64_t		 bufused;
+	struct evbuffer		*pending;	/* encoded, not yet handed to bev */
 	struct ep_outq		 outq;
 	unsigned		 noutq;
+	int			 inflight;	/* the head of outq is in bev's output */
 	int			 paused;	/* stopped reading: outq full */
 	uint8_t			*delivered;	/* per monitor digest of the chain */
 	struct event		*setup_timer;
@@ -82,6 +85,8 @@ struct ep_session {
 	struct event		*close_timer;
 	struct event		*kick;		/* deferred: resume reading, sockets */
 	struct event		*fin;		/* deferred teardown */
+	struct event		*shut_ev;	/* close_notify waits for room */
+	int			 shut_done;
 	struct evbuffer_cb_entry *drain_cb;
 	uint8_t			*scratch;	/* EP_CHUNK_MAX + 1 receive buffer */
 	ep_done_fn		*done;

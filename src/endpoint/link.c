@@ -30,6 +30,7 @@
 #include "conf/addr.h"
 #include "cred/tls.h"
 #include "endpoint/endpoint.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -127,8 +128,8 @@ ep_link_run(struct event_base *base, const struct ep_conf *conf,
 	l.sig_term = evsignal_new(base, SIGTERM, signal_cb, &l);
 	if (l.sig_int == NULL || l.sig_term == NULL)
 		fatalx("libevent: cannot create the link's events");
-	evsignal_add(l.sig_int, NULL);
-	evsignal_add(l.sig_term, NULL);
+	xevent_add(l.sig_int, NULL, "SIGINT");
+	xevent_add(l.sig_term, NULL, "SIGTERM");
 
 	attempt(&l);
 	event_base_dispatch(base);
@@ -244,9 +245,12 @@ try_next(struct ep_link *l)
 			if (l->conn_ev == NULL)
 				fatalx("libevent: cannot create a connect event");
 			ep_tv_from_ns(&tv, l->conf->connect_timeout);
-			event_add(l->conn_ev, &tv);
-			log_debug("connecting to %s", l->peer);
-			return;
+			if (event_add(l->conn_ev, &tv) == 0) {
+				log_debug("connecting to %s", l->peer);
+				return;
+			}
+			event_free(l->conn_ev);
+			l->conn_ev = NULL;
 		}
 		snprintf(l->err, sizeof(l->err), "connect to %s: %s", l->peer,
 		    strerror(errno));
@@ -313,9 +317,14 @@ tcp_up(struct ep_link *l)
 	/* A controller that closes without close_notify has still closed. */
 	bufferevent_openssl_set_allow_dirty_shutdown(l->bev, 1);
 	bufferevent_setcb(l->bev, NULL, NULL, hs_eventcb, l);
-	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
+	if (bufferevent_enable(l->bev, EV_READ | EV_WRITE) == -1) {
+		snprintf(l->err, sizeof(l->err), "%s: cannot watch the connection: "
+		    "%s", l->peer, strerror(errno));
+		attempt_failed(l, l->err);
+		return;
+	}
 	ep_tv_from_ns(&tv, l->conf->handshake_timeout);
-	evtimer_add(l->timer, &tv);
+	xevent_add(l->timer, &tv, "handshake timer");
 	log_debug("connected to %s; TLS handshake%s%s", l->peer,
 	    l->snikey != NULL ? " with SNI " : "", l->snikey != NULL ? l->snikey : "");
 }
@@ -381,7 +390,7 @@ attempt_failed(struct ep_link *l, const char *why)
 	log_warnx("cannot reach the controller %s: %s; retrying in %.1f s",
 	    l->target->display, why, (double)l->conf->retry_delay / 1e9);
 	ep_tv_from_ns(&tv, l->conf->retry_delay);
-	evtimer_add(l->timer, &tv);
+	xevent_add(l->timer, &tv, "retry timer");
 }
 
 /* The retry delay, the handshake timeout, or the wait for a yield's rhint. */
@@ -463,7 +472,7 @@ next_cb(evutil_socket_t fd, short what, void *arg)
 		ep_tv_from_ns(&tv, l->rhint - now);
 	} else
 		ep_tv_from_ns(&tv, 0);
-	evtimer_add(l->timer, &tv);
+	xevent_add(l->timer, &tv, "next-session timer");
 }
 
 static void

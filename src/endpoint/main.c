@@ -91,6 +91,7 @@ main(int argc, char *argv[])
 	int			 repeat_set = 0, sub = 0;
 
 	log_init(argv[0], level);
+	opterr = 0;	/* one line of our own instead */
 	while ((ch = getopt_long(argc, argv, "+c:k:r:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -117,20 +118,20 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout, 0);
 		case 'V':
-			printf("pktlab-endpoint %s (PacketLab 1.1.0 protocol)\n",
-			    PKTXP_VERSION);
+			pl_print_version("pktlab-endpoint");
 			return 0;
 		case OPT_INSECURE:
 			insecure = 1;
 			break;
 		default:
-			usage(stderr, 2);
+			usage_error("unknown option or missing argument: %s",
+			    argv[optind - 1]);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage(stderr, 2);
+		usage_error("one controller address only, not %d arguments", argc);
 	log_set_level(level);
 	if (argc == 1 && pl_addr_split(argv[0], EP_PORT_DEFAULT, &hp, why,
 	    sizeof(why)) == -1)
@@ -249,8 +250,7 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("%s", msg);
-	exit(2);
+	pl_usage_exit("pktlab-endpoint", "%s", msg);
 }
 
 static char *

@@ -3,10 +3,20 @@
  * the TLS handshake to the disconnect (protocol spec §1.3, §2, §4, §12).
  *
  * Requests are read whole from the bufferevent and answered in order: every
- * reply and notification goes into the bufferevent's output, which is the
- * single outgoing FIFO.  A parallel queue of ep_out records knows where each
- * message ends, so that when the bytes drain we release the buffer budget
- * of ndata and count the messages still queued (back-pressure at 100).
+ * reply and notification is encoded into s->pending, the single outgoing
+ * FIFO.  A parallel queue of ep_out records knows where each message ends,
+ * so that when the bytes drain we release the buffer budget of ndata and
+ * count the messages still queued (back-pressure at 100).
+ *
+ * One message per TLS record (ERRATA fact 10): a 1.1.0 pktxpmgr reads one
+ * record at a time and aborts (assert endpoint2mlet == NULL) when a record
+ * holds two complete messages.  bufferevent_openssl hands its output buffer
+ * to SSL_write chunk by chunk, so messages queued together would share a
+ * record.  Hence the bufferevent's output holds at most one message: the
+ * next one moves from s->pending when the previous one has been written
+ * (ctl_drained).  SSL_write then cuts a message longer than a record into
+ * records of its own.  TCP_NODELAY keeps a small record from waiting for
+ * the peer's ACK of the one before.
  *
  * 1.1.0 wrote a few final replies (yield, ECTLBADMSG, start failures)
  * straight to the socket, overtaking and sometimes losing queued replies
@@ -15,10 +25,13 @@
  * CloseTimeout), so nothing is lost and the order holds.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +48,7 @@
 
 #include "cred/cred.h"
 #include "endpoint/endpoint.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -51,11 +65,15 @@ static void	 ctl_readcb(struct bufferevent *, void *);
 static void	 ctl_eventcb(struct bufferevent *, short, void *);
 static void	 ctl_drained(struct evbuffer *, const struct evbuffer_cb_info *, void *);
 static int	 cut_short(struct evbuffer *, size_t *, size_t *);
+static void	 out_feed(struct ep_session *);
+static size_t	 out_len(const struct ep_session *);
 static void	 kick_cb(evutil_socket_t, short, void *);
 static void	 setup_timeout_cb(evutil_socket_t, short, void *);
 static void	 limit_cb(evutil_socket_t, short, void *);
 static void	 close_timeout_cb(evutil_socket_t, short, void *);
 static void	 fin_cb(evutil_socket_t, short, void *);
+static int	 close_notify(struct ep_session *);
+static void	 shut_cb(evutil_socket_t, short, void *);
 static void	 process(struct ep_session *);
 static void	 dispatch(struct ep_session *, const struct pl_msg *);
 static void	 reply(struct ep_session *, uint16_t errid);
@@ -74,6 +92,7 @@ ep_session_new(struct event_base *base, const struct ep_conf *conf,
 {
 	struct ep_session	*s;
 	struct timeval		 tv;
+	int			 one = 1;
 
 	s = xcalloc(1, sizeof(*s));
 	s->base = base;
@@ -94,17 +113,26 @@ ep_session_new(struct event_base *base, const struct ep_conf *conf,
 	s->close_timer = evtimer_new(base, close_timeout_cb, s);
 	s->kick = event_new(base, -1, 0, kick_cb, s);
 	s->fin = event_new(base, -1, 0, fin_cb, s);
+	s->pending = evbuffer_new();
 	if (s->setup_timer == NULL || s->limit_timer == NULL ||
-	    s->close_timer == NULL || s->kick == NULL || s->fin == NULL)
+	    s->close_timer == NULL || s->kick == NULL || s->fin == NULL ||
+	    s->pending == NULL)
 		fatalx("libevent: cannot create the session's events");
+	if (setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		log_cdebug(ctx, "TCP_NODELAY: %s", strerror(errno));
 
 	bufferevent_setcb(bev, ctl_readcb, NULL, ctl_eventcb, s);
 	s->drain_cb = evbuffer_add_cb(bufferevent_get_output(bev), ctl_drained, s);
-	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (bufferevent_enable(bev, EV_READ | EV_WRITE) == -1) {
+		ep_session_close(s, EP_END_FAIL, 0, "cannot watch the controller "
+		    "connection: %s", strerror(errno));
+		return s;
+	}
 
 	/* ERRATA missing-fact 3: the SETUP window starts after TLS. */
 	ep_tv_from_ns(&tv, conf->setup_timeout);
-	evtimer_add(s->setup_timer, &tv);
+	xevent_add(s->setup_timer, &tv, "setup timer");
 	log_cinfo(s->ctx, "session started; waiting for start (setup window %llu ms)",
 	    (unsigned long long)(conf->setup_timeout / 1000000));
 	/* Input may already be buffered from the handshake. */
@@ -133,6 +161,10 @@ ep_session_free(struct ep_session *s)
 	event_free(s->close_timer);
 	event_free(s->kick);
 	event_free(s->fin);
+	if (s->shut_ev != NULL)
+		event_free(s->shut_ev);
+	if (s->pending != NULL)
+		evbuffer_free(s->pending);
 	free(s->delivered);
 	free(s->scratch);
 	free(s);
@@ -166,12 +198,12 @@ ep_session_close(struct ep_session *s, enum ep_end end, int flush,
 		return;
 	}
 	bufferevent_disable(s->bev, EV_READ);
-	if (!flush || evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+	if (!flush || out_len(s) == 0) {
 		finish(s);
 		return;
 	}
 	ep_tv_from_ns(&tv, s->conf->close_timeout);
-	evtimer_add(s->close_timer, &tv);
+	xevent_add(s->close_timer, &tv, "close timer");
 }
 
 /*
@@ -189,18 +221,66 @@ static void
 fin_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ep_session	*s = arg;
-	SSL			*ssl;
 
 	if (s->bev != NULL) {
+		if (s->end != EP_END_FAIL && close_notify(s) == 0)
+			return;		/* shut_cb calls again */
+		if (s->shut_ev != NULL) {
+			event_free(s->shut_ev);
+			s->shut_ev = NULL;
+		}
 		evbuffer_remove_cb_entry(bufferevent_get_output(s->bev), s->drain_cb);
-		ssl = bufferevent_openssl_get_ssl(s->bev);
-		if (ssl != NULL && s->end != EP_END_FAIL)
-			(void)SSL_shutdown(ssl);	/* one close_notify, not awaited */
 		bufferevent_free(s->bev);
 		s->bev = NULL;
 	}
 	if (s->done != NULL)
 		s->done(s->done_arg, s->end, s->rhint);
+}
+
+/*
+ * One close_notify, not awaited.  When the socket has no room for it
+ * (WANT_WRITE), it would be lost by closing now: returns 0 and retries
+ * once the socket is writable, for up to CloseTimeout.  1: done.
+ */
+static int
+close_notify(struct ep_session *s)
+{
+	SSL		*ssl = bufferevent_openssl_get_ssl(s->bev);
+	struct timeval	 tv;
+	int		 r;
+
+	if (ssl == NULL || s->shut_done)
+		return 1;
+	ERR_clear_error();
+	r = SSL_shutdown(ssl);
+	if (r >= 0 || SSL_get_error(ssl, r) != SSL_ERROR_WANT_WRITE) {
+		ERR_clear_error();
+		s->shut_done = 1;
+		return 1;
+	}
+	ERR_clear_error();
+	if (s->shut_ev == NULL && (s->shut_ev = event_new(s->base,
+	    bufferevent_getfd(s->bev), EV_WRITE, shut_cb, s)) == NULL)
+		fatalx("libevent: cannot create an event");
+	ep_tv_from_ns(&tv, s->conf->close_timeout);
+	if (event_add(s->shut_ev, &tv) == -1) {
+		s->shut_done = 1;
+		return 1;
+	}
+	log_cdebug(s->ctx, "close_notify waits for room in the socket");
+	return 0;
+}
+
+static void
+shut_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ep_session	*s = arg;
+
+	if (what & EV_TIMEOUT) {
+		log_cdebug(s->ctx, "no room for the close_notify within CloseTimeout");
+		s->shut_done = 1;
+	}
+	fin_cb(-1, 0, s);
 }
 
 static void
@@ -209,7 +289,7 @@ close_timeout_cb(evutil_socket_t fd, short ev, void *arg)
 	struct ep_session *s = arg;
 
 	log_cwarnx(s->ctx, "controller did not take the last %zu bytes in time; "
-	    "closing anyway", evbuffer_get_length(bufferevent_get_output(s->bev)));
+	    "closing anyway", out_len(s));
 	s->end = EP_END_FAIL;
 	finish(s);
 }
@@ -334,6 +414,7 @@ ctl_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg
 			break;
 		TAILQ_REMOVE(&s->outq, o, entry);
 		s->noutq--;
+		s->inflight = 0;
 		if (o->charge > 0)
 			ep_budget_release(s, o->charge);
 		if (o->rbuf > 0)
@@ -341,12 +422,39 @@ ctl_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg
 		released = 1;
 		free(o);
 	}
+	if (released)
+		out_feed(s);
 	if (s->state == EP_CLOSING) {
-		if (evbuffer_get_length(buf) == 0 &&
-		    evtimer_pending(s->close_timer, NULL))
+		if (out_len(s) == 0 && evtimer_pending(s->close_timer, NULL))
 			finish(s);
 	} else if (released)
 		ep_session_kick(s);
+}
+
+/*
+ * Hand the next message to the bufferevent once the one before it has been
+ * written, so that no TLS record holds bytes of two messages.
+ */
+static void
+out_feed(struct ep_session *s)
+{
+	struct evbuffer	*out;
+	struct ep_out	*o;
+
+	if (s->bev == NULL || s->inflight || (o = TAILQ_FIRST(&s->outq)) == NULL)
+		return;
+	out = bufferevent_get_output(s->bev);
+	s->inflight = 1;
+	if (evbuffer_remove_buffer(s->pending, out, o->left) != (int)o->left)
+		fatalx("libevent: cannot move a %zu-byte message", o->left);
+}
+
+/* Bytes not yet written to the controller. */
+static size_t
+out_len(const struct ep_session *s)
+{
+	return evbuffer_get_length(s->pending) + (s->bev == NULL ? 0 :
+	    evbuffer_get_length(bufferevent_get_output(s->bev)));
 }
 
 void
@@ -366,7 +474,11 @@ kick_cb(evutil_socket_t fd, short ev, void *arg)
 	ep_skt_poll_all(s);
 	if (s->paused && s->noutq < EP_OUTQ_MAX) {
 		s->paused = 0;
-		bufferevent_enable(s->bev, EV_READ);
+		if (bufferevent_enable(s->bev, EV_READ) == -1) {
+			ep_session_close(s, EP_END_FAIL, 0, "cannot watch the "
+			    "controller connection again: %s", strerror(errno));
+			return;
+		}
 	}
 	process(s);
 }
@@ -389,7 +501,7 @@ ep_out_push(struct ep_session *s, const struct pl_msg *m, uint32_t charge,
 	if (n < 0)
 		fatalx("internal error: cannot encode a %s message",
 		    pl_type_name(m->type));
-	out = bufferevent_get_output(s->bev);
+	out = s->pending;
 	if (evbuffer_reserve_space(out, n, &vec, 1) != 1 ||
 	    pl_encode(m, vec.iov_base, vec.iov_len) != n)
 		fatalx("libevent: cannot queue %zd bytes", n);
@@ -407,6 +519,7 @@ ep_out_push(struct ep_session *s, const struct pl_msg *m, uint32_t charge,
 	if (evbuffer_commit_space(out, &vec, 1) != 0)
 		fatalx("libevent: cannot commit %zd bytes", n);
 	log_trace("[%s] -> %s (%zd bytes)", s->ctx, pl_type_name(m->type), n);
+	out_feed(s);
 }
 
 uint64_t
@@ -640,7 +753,7 @@ req_start(struct ep_session *s)
 	}
 	if (end != PL_TIME_FOREVER) {
 		ep_tv_from_ns(&tv, end > now ? end - now : 0);
-		evtimer_add(s->limit_timer, &tv);
+		xevent_add(s->limit_timer, &tv, "limit timer");
 		log_cinfo(s->ctx, "experiment started; the chain's limits end it "
 		    "at %s", cred_fmt_time((int64_t)(end / PL_TICKS_PER_SEC),
 		    when, sizeof(when)));

@@ -26,6 +26,7 @@
 
 #include "cred/cred.h"
 #include "endpoint/endpoint.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -79,6 +80,7 @@ static void	 skt_run_sends(struct ep_skt *);
 static int	 skt_send_head(struct ep_skt *, struct ep_send *);
 static void	 skt_fin(struct ep_skt *);
 static void	 skt_fail(struct ep_skt *, int err);
+static int	 skt_watch(struct ep_skt *, struct event *);
 static void	 skt_fail_sends(struct ep_skt *, int8_t nsenderr);
 static void	 skt_free(struct ep_skt *);
 static void	 send_free(struct ep_session *, struct ep_send *);
@@ -240,7 +242,7 @@ ep_skt_nopen(struct ep_session *s, const struct pl_msg *m)
 	    proto == PL_PROTO_TCP ? " to " : "", proto == PL_PROTO_TCP ?
 	    ep_fmt_addr(af, m->u.nopen.raddr, m->u.nopen.rport, a, sizeof(a)) : "");
 	if (k->connecting)
-		event_add(k->wev, NULL);
+		(void)skt_watch(k, k->wev);
 	skt_update_read(k);
 }
 
@@ -525,7 +527,7 @@ skt_update_read(struct ep_skt *k)
 		want = k->info->rbufused < k->info->rbufsz &&
 		    ep_budget_free(s) > 0;
 	if (want && !event_pending(k->rev, EV_READ, NULL))
-		event_add(k->rev, NULL);
+		(void)skt_watch(k, k->rev);
 	else if (!want && event_pending(k->rev, EV_READ, NULL))
 		event_del(k->rev);
 }
@@ -682,7 +684,7 @@ skt_run_sends(struct ep_skt *k)
 	}
 	now = pl_time_now();
 	ep_tv_from_ns(&tv, wake > now ? wake - now : 0);
-	evtimer_add(k->timer, &tv);
+	xevent_add(k->timer, &tv, "send timer");
 }
 
 /* 1: the head went out (or failed for good) and is gone; 0: stop for now. */
@@ -699,7 +701,7 @@ skt_send_head(struct ep_skt *k, struct ep_send *q)
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-				event_add(k->wev, NULL);
+				(void)skt_watch(k, k->wev);
 				return 0;
 			}
 			skt_fail(k, errno);
@@ -707,7 +709,7 @@ skt_send_head(struct ep_skt *k, struct ep_send *q)
 		}
 		q->off += (size_t)n;
 		if (q->off < q->len) {
-			event_add(k->wev, NULL);
+			(void)skt_watch(k, k->wev);
 			return 0;
 		}
 	} else {
@@ -716,7 +718,7 @@ skt_send_head(struct ep_skt *k, struct ep_send *q)
 		if (n == -1) {
 			e = errno;
 			if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR) {
-				event_add(k->wev, NULL);
+				(void)skt_watch(k, k->wev);
 				return 0;
 			}
 			log_cinfo(ctx(k, c, sizeof(c)), "UDP send of %zu bytes "
@@ -752,6 +754,16 @@ skt_fin(struct ep_skt *k)
 		skt_fail_sends(k, PL_NSENDERR_WFIN);
 	if (k->info->state == PL_SKTST_END)
 		event_del(k->rev);
+}
+
+/* Watch the socket's descriptor; failing that is an error of this socket. */
+static int
+skt_watch(struct ep_skt *k, struct event *ev)
+{
+	if (event_add(ev, NULL) == 0)
+		return 0;
+	skt_fail(k, errno);
+	return -1;
 }
 
 /* A connect or I/O error: the socket moves to an error state (§4.9, §4.13). */

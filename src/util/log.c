@@ -39,12 +39,6 @@ log_set_level(int level)
 	log_level = level;
 }
 
-int
-log_get_level(void)
-{
-	return log_level;
-}
-
 void
 log_set_timestamps(int on)
 {

@@ -25,7 +25,6 @@ enum log_level {
 /* progname appears on every line; level is the most verbose level shown. */
 void	log_init(const char *progname, int level);
 void	log_set_level(int level);
-int	log_get_level(void);
 /* 0 to drop the timestamp (for tests comparing output); default 1. */
 void	log_set_timestamps(int on);
 

@@ -150,3 +150,27 @@ pl_set_nonblock(int fd)
 		return -1;
 	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
+
+void
+pl_usage_vexit(const char *prog, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (see '%s --help')\n", prog);
+	exit(PL_EXIT_USAGE);
+}
+
+void
+pl_usage_exit(const char *prog, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	pl_usage_vexit(prog, fmt, ap);
+}
+
+void
+pl_print_version(const char *prog)
+{
+	printf("%s %s (PacketLab 1.1.0 compatible)\n", prog, PKTXP_VERSION);
+}

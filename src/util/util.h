@@ -5,6 +5,7 @@
 #ifndef PL_UTIL_H
 #define PL_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,6 +28,18 @@ ssize_t	 pl_unhex(const char *s, size_t slen, uint8_t *out, size_t outlen);
 
 /* strlcpy semantics: returns strlen(src). */
 size_t	 pl_strlcpy(char *dst, const char *src, size_t dstsz);
+
+/*
+ * One convention for every program of the project.  A usage error is one
+ * line on stderr, "PROG: MESSAGE (see 'PROG --help')", and exit status 2.
+ * -V/--version prints "PROG VERSION (PacketLab 1.1.0 compatible)".
+ */
+void	 pl_usage_exit(const char *prog, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+void	 pl_usage_vexit(const char *prog, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0), noreturn));
+void	 pl_print_version(const char *prog);
+#define PL_EXIT_USAGE	2
 
 /* Set close-on-exec / non-blocking on fd; 0 or -1 with errno. */
 int	 pl_set_cloexec(int fd);

@@ -23,6 +23,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "conf/addr.h"
@@ -31,7 +32,7 @@
 #include "xpmgr/daemon.h"
 
 static void	 stdio_setup(void);
-static void	 nofile_raise(void);
+static uint64_t	 nofile_raise(void);
 static int	 preflight(const struct xpmgr_conf *c);
 static void	 on_stop_signal(evutil_socket_t sig, short ev, void *arg);
 static void	 on_sighup(evutil_socket_t sig, short ev, void *arg);
@@ -47,10 +48,11 @@ xpmgr_run(const struct xpmgr_conf *c)
 {
 	struct xpd	 d;
 	char		 why[1024], addr[300];
+	uint64_t	 nofile, reserve, budget;
 	int		 code;
 
 	stdio_setup();
-	nofile_raise();
+	nofile = nofile_raise();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (preflight(c) == -1)
@@ -59,6 +61,15 @@ xpmgr_run(const struct xpmgr_conf *c)
 	memset(&d, 0, sizeof(d));
 	d.conf = c;
 	d.sg_fd = -1;
+	reserve = nofile / 4 < XP_FD_RESERVE ? nofile / 4 : XP_FD_RESERVE;
+	budget = nofile > reserve + XP_FD_PER_SESSION ?
+	    (nofile - reserve) / XP_FD_PER_SESSION : 1;
+	d.max_sessions = c->max_sessions != 0 ? c->max_sessions : budget;
+	if (c->max_sessions > budget)
+		log_warnx("MaxSessions %ju needs about %ju descriptors; the limit is "
+		    "%ju, so accepting will also pause when descriptors run out",
+		    (uintmax_t)c->max_sessions, (uintmax_t)(c->max_sessions *
+		    XP_FD_PER_SESSION + reserve), (uintmax_t)nofile);
 	d.state = XPD_RUNNING;
 	TAILQ_INIT(&d.sessions);
 	TAILQ_INIT(&d.gated);
@@ -90,10 +101,10 @@ xpmgr_run(const struct xpmgr_conf *c)
 	if (d.sig_int == NULL || d.sig_term == NULL || d.sig_hup == NULL ||
 	    d.sig_chld == NULL || d.gc_ev == NULL || d.kill_timer == NULL)
 		fatalx("cannot create events");
-	evsignal_add(d.sig_int, NULL);
-	evsignal_add(d.sig_term, NULL);
-	evsignal_add(d.sig_hup, NULL);
-	evsignal_add(d.sig_chld, NULL);
+	xevent_add(d.sig_int, NULL, "SIGINT");
+	xevent_add(d.sig_term, NULL, "SIGTERM");
+	xevent_add(d.sig_hup, NULL, "SIGHUP");
+	xevent_add(d.sig_chld, NULL, "SIGCHLD");
 
 	/* As 1.1.0: the singleton runs before any endpoint can arrive. */
 	if (c->singleton && xp_singleton_start(&d, why, sizeof(why)) == -1) {
@@ -116,6 +127,10 @@ xpmgr_run(const struct xpmgr_conf *c)
 	    "through the proxy" : "on", addr, c->mlet,
 	    c->singleton ? " (singleton)" : "", c->max_attempts == UINT64_MAX ?
 	    "no session limit" : "session limit set by -n");
+	log_info("connection caps: %ju not past set-up (MaxPendingSessions), "
+	    "%ju sessions in all (%s)", (uintmax_t)c->max_pending,
+	    (uintmax_t)d.max_sessions, c->max_sessions != 0 ? "MaxSessions" :
+	    "from the descriptor limit");
 	if (c->max_attempts != UINT64_MAX)
 		log_info("-n %llu: greeting stops after that many sessions have started",
 		    (unsigned long long)c->max_attempts);
@@ -162,20 +177,24 @@ stdio_setup(void)
 		log_debug("close_range: %s", strerror(errno));
 }
 
-/* select()'s FD_SETSIZE is gone with libevent; the kernel's limit is what is left. */
-static void
+/*
+ * select()'s FD_SETSIZE is gone with libevent; the kernel's limit is what
+ * is left.  Returns that limit (0 when unknown).
+ */
+static uint64_t
 nofile_raise(void)
 {
 	struct rlimit	 rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return;
+		return 0;
 	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			log_warn("cannot raise the descriptor limit");
 	}
 	log_debug("descriptor limit %llu", (unsigned long long)rl.rlim_cur);
+	return rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur;
 }
 
 /* What this version refuses, what it only warns about, and the mlet path. */
@@ -322,7 +341,7 @@ xpd_force(struct xpd *d)
 		xp_children_signal(SIGTERM);
 		tv.tv_sec = XP_KILL_GRACE_MS / 1000;
 		tv.tv_usec = (XP_KILL_GRACE_MS % 1000) * 1000;
-		evtimer_add(d->kill_timer, &tv);
+		xevent_add(d->kill_timer, &tv, "SIGKILL timer");
 	}
 	xpd_maybe_done(d);
 }
@@ -385,7 +404,7 @@ xpd_free(struct xpd *d)
 		if (s->pid != 0 && !s->reaped)
 			xp_children_detach(s->pid);
 		if (s->ep != NULL)
-			bufferevent_free(s->ep);
+			session_ep_free(s);
 		if (s->ml != NULL)
 			bufferevent_free(s->ml);
 		TAILQ_REMOVE(&d->sessions, s, entry);

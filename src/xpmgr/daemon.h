@@ -62,6 +62,14 @@ struct evp_pkey_st;
 #define XP_ACCEPT_PAUSE_MS	250
 /* Listen backlog. */
 #define XP_LISTEN_BACKLOG	511
+/*
+ * The default MaxSessions: a running session holds two descriptors (the
+ * endpoint's socket, our end of the mlet's); the rest of the limit is kept
+ * for listeners, libevent, logs, monitor programs and the singleton: 64, or
+ * a quarter of a smaller limit.
+ */
+#define XP_FD_PER_SESSION	2
+#define XP_FD_RESERVE		64
 /* ---- programs.c: monitor programs (xpmgr spec §9) ---- */
 
 struct xp_prog {
@@ -186,6 +194,7 @@ struct session {
 	struct bufferevent	*ep;		/* the endpoint, TLS */
 	struct bufferevent	*ml;		/* our end of the mlet socket */
 	struct event		*timer;		/* handshake, setup, drain deadlines */
+	struct event		*shut_ev;	/* close_notify waits for room */
 	const struct xp_entry	*xe;
 	size_t			 next_mon;	/* setup: next monitor digest */
 	int			 await;		/* setup: a result is awaited for */
@@ -195,10 +204,10 @@ struct session {
 	/* Relay. */
 	unsigned		 ep_paused:1, ml_paused:1;	/* reading stopped */
 	unsigned		 ep_gone:1, ml_gone:1;	/* EOF or error: no more I/O */
-	unsigned		 ep_eof:1, ml_eof:1;	/* that side ended the session */
 	unsigned		 tls_closing:1;
 	unsigned		 counted:1;	/* counted against -n */
 	unsigned		 start_inflight:1;
+	unsigned		 pending:1;	/* counted in d->npending */
 
 	/* The mlet (multi mode). */
 	pid_t			 pid;		/* 0: none (singleton mode, never spawned) */
@@ -224,6 +233,8 @@ void	 session_abort(struct session *s, enum xp_end kind, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /* (Re)arm the session's one timer. */
 void	 session_timer_ms(struct session *s, unsigned ms);
+/* Close the endpoint's socket (and its TLS session). */
+void	 session_ep_free(struct session *s);
 /* Both sockets are closed: the summary follows once the mlet is reaped. */
 void	 session_finish(struct session *s);
 /* The -n gate may have opened: start waiting sessions while it is open. */
@@ -259,6 +270,11 @@ int	 listener_open(struct xpd *d, char *why, size_t whylen);
 void	 listener_close_all(struct xpd *d);
 /* Pause (EMFILE) or resume accepting. */
 void	 listener_pause(struct xpd *d, int ms);
+/*
+ * Session counts changed: stop accepting at MaxPendingSessions or
+ * MaxSessions, start again below them (one log line per pause).
+ */
+void	 listener_update(struct xpd *d);
 
 /* ---- proxy.c: proxy (active) mode, xpmgr spec §7 ---- */
 
@@ -303,6 +319,8 @@ struct xpd {
 	uint64_t		 nstarted;	/* successful setups (-n counts these) */
 	uint64_t		 ninflight;	/* start sent, result not yet seen */
 	uint64_t		 nsessions;	/* live session objects */
+	uint64_t		 npending;	/* sessions not past set-up */
+	uint64_t		 max_sessions;	/* MaxSessions, or the descriptor budget */
 	uint64_t		 nok, nfail, ndropped;
 	struct sessionq		 sessions;
 	struct sessionq		 gated;
@@ -312,6 +330,10 @@ struct xpd {
 	struct listenerq	 listeners;
 	struct event		*accept_resume;
 	struct proxy		*proxy;		/* proxy mode, else NULL */
+	int			 accept_emfile;	/* paused: out of descriptors */
+	int			 accept_capped;	/* paused: MaxPendingSessions/MaxSessions */
+	int			 cap_episode;	/* the pause was logged; pressure not over */
+	uint64_t		 cap_pauses;	/* pauses in this episode */
 
 	struct event		*sig_int, *sig_term, *sig_hup, *sig_chld;
 	int			 nsig;
@@ -321,7 +343,6 @@ struct xpd {
 	int			 sg_fd;		/* our end of the control socket, -1 */
 	pid_t			 sg_pid;
 	int			 sg_reaped;
-	int			 sg_status;
 	struct event		*sg_rev, *sg_wev;
 	struct xp_passq		 sg_queue;
 	int			 sg_expected_exit;	/* we closed the control socket */

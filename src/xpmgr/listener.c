@@ -3,6 +3,15 @@
  * listening socket (SO_REUSEADDR, a real backlog, close-on-exec); accept4
  * hands new connections to session.c.  Running out of descriptors pauses
  * accepting for a moment instead of spinning on a socket that stays ready.
+ *
+ * Strangers cannot hold more than the caps: at MaxPendingSessions sessions
+ * not past set-up (TLS and the monitor programs), or MaxSessions sessions in
+ * all (default: what the descriptor limit allows), accepting pauses the
+ * same way until a session moves on or ends.  Connections wait in the
+ * kernel's backlog meanwhile, holding none of our descriptors.  Under a
+ * flood accepting pauses and resumes many times a second; the log says so
+ * once when the pressure starts, and once when it is over (both counts
+ * below half their caps).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -18,6 +27,7 @@
 
 #include <event2/event.h>
 
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "conf/addr.h"
@@ -85,7 +95,13 @@ listener_bind(struct xpd *d, const struct addrinfo *ai, char *why, size_t whylen
 	if ((l->ev = event_new(d->base, fd, EV_READ | EV_PERSIST, listener_accept,
 	    d)) == NULL)
 		fatalx("event_new failed");
-	event_add(l->ev, NULL);
+	if (event_add(l->ev, NULL) == -1) {
+		snprintf(why, whylen, "cannot watch the socket: %s", strerror(errno));
+		event_free(l->ev);
+		free(l);
+		close(fd);
+		return -1;
+	}
 	TAILQ_INSERT_TAIL(&d->listeners, l, entry);
 	log_info("listening for endpoints on %s", l->name);
 	return 0;
@@ -99,7 +115,8 @@ listener_accept(evutil_socket_t lfd, short ev, void *arg)
 	socklen_t		 sslen;
 	int			 fd, i;
 
-	for (i = 0; i < ACCEPT_BURST && d->state == XPD_RUNNING; i++) {
+	for (i = 0; i < ACCEPT_BURST && d->state == XPD_RUNNING &&
+	    !d->accept_capped && !d->accept_emfile; i++) {
 		sslen = sizeof(ss);
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -123,6 +140,7 @@ listener_accept(evutil_socket_t lfd, short ev, void *arg)
 			}
 		}
 		session_new(d, fd, (struct sockaddr *)&ss, sslen);
+		listener_update(d);
 	}
 }
 
@@ -132,23 +150,78 @@ listener_pause(struct xpd *d, int ms)
 	struct listener	*l;
 	struct timeval	 tv;
 
+	d->accept_emfile = 1;
 	TAILQ_FOREACH(l, &d->listeners, entry)
 		event_del(l->ev);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
-	evtimer_add(d->accept_resume, &tv);
+	xevent_add(d->accept_resume, &tv, "accept pause");
 }
 
 static void
 listener_resume(evutil_socket_t fd, short ev, void *arg)
 {
 	struct xpd	*d = arg;
+
+	d->accept_emfile = 0;
+	listener_update(d);
+}
+
+/* Which cap is reached, as text for the log; NULL when below both. */
+static const char *
+listener_cap(const struct xpd *d, char *buf, size_t len)
+{
+	if (d->npending >= d->conf->max_pending)
+		snprintf(buf, len, "%ju connections have not finished set-up "
+		    "(MaxPendingSessions %ju)", (uintmax_t)d->npending,
+		    (uintmax_t)d->conf->max_pending);
+	else if (d->nsessions >= d->max_sessions)
+		snprintf(buf, len, "%ju sessions (MaxSessions %ju%s)",
+		    (uintmax_t)d->nsessions, (uintmax_t)d->max_sessions,
+		    d->conf->max_sessions == 0 ? ", from the descriptor limit" : "");
+	else
+		return NULL;
+	return buf;
+}
+
+void
+listener_update(struct xpd *d)
+{
 	struct listener	*l;
+	char		 why[200];
+	int		 capped;
 
 	if (d->state != XPD_RUNNING)
 		return;
-	TAILQ_FOREACH(l, &d->listeners, entry)
-		event_add(l->ev, NULL);
+	capped = listener_cap(d, why, sizeof(why)) != NULL;
+	if (capped && !d->accept_capped) {
+		d->cap_pauses++;
+		if (!d->cap_episode)
+			log_warnx("%s: not accepting endpoints until one moves on",
+			    why);
+		d->cap_episode = 1;
+	} else if (!capped && d->cap_episode &&
+	    d->npending <= d->conf->max_pending / 2 &&
+	    d->nsessions <= d->max_sessions / 2) {
+		log_info("accepting endpoints again (%ju not past set-up, %ju "
+		    "sessions; accepting paused %ju times meanwhile)",
+		    (uintmax_t)d->npending, (uintmax_t)d->nsessions,
+		    (uintmax_t)d->cap_pauses);
+		d->cap_episode = 0;
+		d->cap_pauses = 0;
+	}
+	d->accept_capped = capped;
+	TAILQ_FOREACH(l, &d->listeners, entry) {
+		if (capped || d->accept_emfile)
+			event_del(l->ev);
+		else if (!event_pending(l->ev, EV_READ, NULL) &&
+		    event_add(l->ev, NULL) == -1) {
+			log_warn("cannot watch %s again; pausing for %d ms", l->name,
+			    XP_ACCEPT_PAUSE_MS);
+			listener_pause(d, XP_ACCEPT_PAUSE_MS);
+			return;
+		}
+	}
 }
 
 void

@@ -7,18 +7,9 @@
 #include <stdlib.h>
 
 #include "util/log.h"
+#include "util/util.h"
 #include "xpmgr/daemon.h"
 #include "xpmgr.h"
-
-static void	usage_error(const char *why) PL_NORETURN;
-
-static void
-usage_error(const char *why)
-{
-	fprintf(stderr, "pktxpmgr: %s\nusage: %s\nTry 'pktxpmgr --help'.\n", why,
-	    xpmgr_cli_synopsis());
-	exit(1);
-}
 
 void
 xpmgr_log_diags(const struct xpmgr_conf *c)
@@ -43,7 +34,7 @@ main(int argc, char *argv[])
 
 	log_init("pktxpmgr", LOG_LVL_INFO);
 	if (xpmgr_cli_parse(argc, argv, &cli, err, sizeof(err)) == -1)
-		usage_error(err);
+		pl_usage_exit("pktxpmgr", "%s", err);
 	if (cli.help) {
 		fputs(xpmgr_cli_help(), stdout);
 		fputs("\nProxy mode (EnableProxyMode 1, -a PROXY[:PORT], default port 20557):\n"
@@ -54,7 +45,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (cli.version) {
-		printf("pktxpmgr %s (PacketLab 1.1.0 compatible)\n", PKTXP_VERSION);
+		pl_print_version("pktxpmgr");
 		return 0;
 	}
 	log_set_level(LOG_LVL_INFO + cli.verbosity);
@@ -63,10 +54,9 @@ main(int argc, char *argv[])
 
 	r = xpmgr_conf_load(&conf, &cli, getenv("HOME"), err, sizeof(err));
 	xpmgr_log_diags(&conf);
-	if (r == -1) {
-		log_warnx("%s", err);
-		fatalx("configuration not loaded%s", cli.check ? ": check failed" : "");
-	}
+	/* One line for one event: the reason is the fatal message. */
+	if (r == -1)
+		fatalx("%s%s", err, cli.check ? " (check failed)" : "");
 	if (cli.check)
 		r = xpmgr_check(&conf) == 0 ? 0 : 1;
 	else

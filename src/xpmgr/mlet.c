@@ -245,7 +245,12 @@ xp_singleton_start(struct xpd *d, char *why, size_t whylen)
 	d->sg_wev = event_new(d->base, d->sg_fd, EV_WRITE | EV_PERSIST, singleton_write, d);
 	if (d->sg_rev == NULL || d->sg_wev == NULL)
 		fatalx("event_new failed");
-	event_add(d->sg_rev, NULL);
+	if (event_add(d->sg_rev, NULL) == -1) {
+		snprintf(why, whylen, "cannot watch the singleton mlet's socket: %s",
+		    strerror(errno));
+		xp_singleton_close(d);
+		return -1;
+	}
 	log_info("singleton mlet %s started (pid %ld)", d->conf->mlet, (long)d->sg_pid);
 	return 0;
 }
@@ -281,7 +286,6 @@ singleton_exited(void *arg, pid_t pid, int status)
 	char		 st[64];
 
 	d->sg_reaped = 1;
-	d->sg_status = status;
 	xp_wstatus(status, st, sizeof(st));
 	if (d->sg_expected_exit)
 		log_info("singleton mlet (pid %ld) ended: %s", (long)pid, st);
@@ -311,7 +315,12 @@ xp_singleton_pass(struct xpd *d, int fd, const char *epaddr)
 	p->fd = fd;
 	pl_strlcpy(p->epaddr, epaddr, sizeof(p->epaddr));
 	STAILQ_INSERT_TAIL(&d->sg_queue, p, entry);
-	event_add(d->sg_wev, NULL);
+	if (event_add(d->sg_wev, NULL) == -1) {
+		log_warn("cannot watch the singleton mlet's socket");
+		d->exit_code = 1;
+		xp_singleton_close(d);
+		xpd_wrapup(d, "the singleton mlet's socket cannot be watched");
+	}
 }
 
 static void

@@ -30,6 +30,7 @@
 
 #include <pktlab/wire.h>
 
+#include "util/event.h"
 #include "util/log.h"
 #include "xpmgr/daemon.h"
 
@@ -48,6 +49,8 @@ static void	 drain_write(struct bufferevent *bev, void *arg);
 static void	 drain_event(struct bufferevent *bev, short what, void *arg);
 static void	 drain_check(struct session *s);
 static void	 tls_shutdown(struct session *s);
+static int	 tls_shutdown_step(struct session *s);
+static void	 tls_shutdown_retry(evutil_socket_t fd, short ev, void *arg);
 
 static const char *const side_name[2] = { "endpoint", "mlet" };
 
@@ -71,8 +74,12 @@ relay_start(struct session *s)
 	bufferevent_setwatermark(s->ml, EV_READ, 0, PL_HLEN + XP_FRAME_BODY_MAX_MLET);
 	bufferevent_setwatermark(s->ep, EV_WRITE, XP_LOW_WATER, 0);
 	bufferevent_setwatermark(s->ml, EV_WRITE, XP_LOW_WATER, 0);
-	bufferevent_enable(s->ml, EV_READ | EV_WRITE);
-	bufferevent_enable(s->ep, EV_READ | EV_WRITE);
+	if (bufferevent_enable(s->ml, EV_READ | EV_WRITE) == -1 ||
+	    bufferevent_enable(s->ep, EV_READ | EV_WRITE) == -1) {
+		session_close(s, XP_END_FAIL, "cannot watch the relay's sockets: %s",
+		    strerror(errno));
+		return;
+	}
 	/* Bytes that came right behind the start result. */
 	relay_pump(s, XP_EP2ML, 0);
 }
@@ -256,8 +263,10 @@ relay_resume(struct session *s, int dir)
 		s->ml_paused = 0;
 	log_cdebug(s->ctx, "%s read again", side_name[dir]);
 	/* Frames already read first: no new data may come to wake us for them. */
-	if (relay_pump(s, dir, 0) == 0 && !(dir == XP_EP2ML ? s->ep_paused : s->ml_paused))
-		bufferevent_enable(src_of(s, dir), EV_READ);
+	if (relay_pump(s, dir, 0) == 0 && !(dir == XP_EP2ML ? s->ep_paused :
+	    s->ml_paused) && bufferevent_enable(src_of(s, dir), EV_READ) == -1)
+		session_close(s, XP_END_FAIL, "cannot watch the %s again: %s",
+		    side_name[dir], strerror(errno));
 }
 
 static void
@@ -311,10 +320,6 @@ relay_side_ended(struct session *s, int dir, short what)
 		    (what & BEV_EVENT_WRITING) ? " while writing" : "", why);
 		return;
 	}
-	if (dir == XP_EP2ML)
-		s->ep_eof = 1;
-	else
-		s->ml_eof = 1;
 	if (relay_pump(s, dir, 1) == -1)
 		return;
 	if ((left = evbuffer_get_length(in)) > 0) {
@@ -368,11 +373,9 @@ drain_check(struct session *s)
 		s->ml = NULL;
 	}
 	if (s->ep != NULL && !s->tls_closing) {
-		if (s->ep_gone) {
-			bufferevent_free(s->ep);
-			s->ep = NULL;
-			s->ssl = NULL;
-		} else if (evbuffer_get_length(bufferevent_get_output(s->ep)) == 0)
+		if (s->ep_gone)
+			session_ep_free(s);
+		else if (evbuffer_get_length(bufferevent_get_output(s->ep)) == 0)
 			tls_shutdown(s);
 	}
 	if (s->ep == NULL && s->ml == NULL)
@@ -388,16 +391,57 @@ static void
 tls_shutdown(struct session *s)
 {
 	s->tls_closing = 1;
-	ERR_clear_error();
-	if (SSL_shutdown(s->ssl) == 1) {
-		bufferevent_free(s->ep);
-		s->ep = NULL;
-		s->ssl = NULL;
-		return;
-	}
-	ERR_clear_error();
 	session_timer_ms(s, XP_TLS_CLOSE_WAIT_MS);
-	bufferevent_enable(s->ep, EV_READ);
+	if (tls_shutdown_step(s) == 0 && s->ep != NULL &&
+	    bufferevent_enable(s->ep, EV_READ) == -1) {
+		log_cdebug(s->ctx, "cannot wait for the endpoint's close: %s",
+		    strerror(errno));
+		session_ep_free(s);
+	}
+}
+
+/*
+ * SSL_shutdown once: 1 when the endpoint's socket is done with (both
+ * close_notify seen, or an error), 0 while ours is out or waits for room in
+ * the socket (WANT_WRITE: retried from tls_shutdown_retry, or the
+ * close_notify would be lost), all bounded by the session timer.
+ */
+static int
+tls_shutdown_step(struct session *s)
+{
+	int	 r, e = 0;
+
+	ERR_clear_error();
+	r = SSL_shutdown(s->ssl);
+	if (r == 1) {
+		session_ep_free(s);
+		return 1;
+	}
+	if (r < 0 && (e = SSL_get_error(s->ssl, r)) == SSL_ERROR_WANT_WRITE) {
+		ERR_clear_error();
+		if (s->shut_ev == NULL && (s->shut_ev = event_new(s->d->base,
+		    bufferevent_getfd(s->ep), EV_WRITE, tls_shutdown_retry, s)) == NULL)
+			fatalx("libevent: cannot create an event");
+		if (event_add(s->shut_ev, NULL) == 0)
+			return 0;
+		log_cdebug(s->ctx, "cannot wait to send close_notify: %s",
+		    strerror(errno));
+		session_ep_free(s);
+		return 1;
+	}
+	if (r < 0 && e != SSL_ERROR_WANT_READ)
+		log_cdebug(s->ctx, "close_notify: SSL_shutdown error %d", e);
+	ERR_clear_error();
+	return 0;
+}
+
+static void
+tls_shutdown_retry(evutil_socket_t fd, short ev, void *arg)
+{
+	struct session	*s = arg;
+
+	if (s->ep != NULL && tls_shutdown_step(s) == 1)
+		drain_check(s);
 }
 
 static void
@@ -421,11 +465,8 @@ drain_event(struct bufferevent *bev, short what, void *arg)
 
 	if (bev == s->ep) {
 		s->ep_gone = 1;
-		if (s->tls_closing) {
-			bufferevent_free(s->ep);
-			s->ep = NULL;
-			s->ssl = NULL;
-		}
+		if (s->tls_closing)
+			session_ep_free(s);
 	} else
 		s->ml_gone = 1;
 	drain_check(s);

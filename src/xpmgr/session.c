@@ -37,6 +37,7 @@
 
 #include <pktlab/wire.h>
 
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "conf/xpconf.h"
@@ -55,6 +56,7 @@ static void	 session_over(struct session *s);
 static void	 session_set_ctx(struct session *s, const char *sni);
 static void	 timer_ns(struct session *s, uint64_t ns);
 static void	 set_sockopts(int fd);
+static void	 session_unpend(struct session *s);
 
 void
 session_new(struct xpd *d, int fd, const struct sockaddr *sa, socklen_t salen)
@@ -71,6 +73,8 @@ session_new(struct xpd *d, int fd, const struct sockaddr *sa, socklen_t salen)
 	session_set_ctx(s, NULL);
 	TAILQ_INSERT_TAIL(&d->sessions, s, entry);
 	d->nsessions++;
+	s->pending = 1;
+	d->npending++;
 
 	set_sockopts(fd);
 	if ((s->timer = evtimer_new(d->base, session_timeout, s)) == NULL)
@@ -89,16 +93,22 @@ session_new(struct xpd *d, int fd, const struct sockaddr *sa, socklen_t salen)
 	s->ep = bufferevent_openssl_socket_new(d->base, fd, s->ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (s->ep == NULL) {
-		SSL_free(s->ssl);
+		/*
+		 * libevent 2.1 has freed the SSL, and with it the socket BIO
+		 * that closes fd (BEV_OPT_CLOSE_ON_FREE): neither is ours now.
+		 */
 		s->ssl = NULL;
-		close(fd);
 		session_abort(s, XP_END_FAIL, "cannot create a TLS buffer");
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(s->ep, 1);
 	bufferevent_setcb(s->ep, ep_setup_read, NULL, ep_setup_event, s);
 	bufferevent_setwatermark(s->ep, EV_READ, 0, PL_HLEN + XP_FRAME_BODY_MAX);
-	bufferevent_enable(s->ep, EV_READ | EV_WRITE);
+	if (bufferevent_enable(s->ep, EV_READ | EV_WRITE) == -1) {
+		session_abort(s, XP_END_FAIL, "cannot watch the connection: %s",
+		    strerror(errno));
+		return;
+	}
 	timer_ns(s, d->conf->handshake_timeout);
 	log_cinfo(s->ctx, "new endpoint connection");
 }
@@ -133,7 +143,7 @@ timer_ns(struct session *s, uint64_t ns)
 
 	tv.tv_sec = (time_t)(ns / 1000000000ull);
 	tv.tv_usec = (suseconds_t)((ns % 1000000000ull) / 1000);
-	evtimer_add(s->timer, &tv);
+	xevent_add(s->timer, &tv, "session timer");
 }
 
 void
@@ -419,6 +429,7 @@ setup_started(struct session *s)
 		    (long)s->pid, s->epaddr);
 	}
 	s->state = XP_S_RELAY;
+	session_unpend(s);
 	if (d->nstarted >= c->max_attempts)
 		xpd_wrapup(d, "attempt limit reached");
 }
@@ -492,6 +503,7 @@ session_vclose(struct session *s, int flush, enum xp_end kind, const char *fmt,
 	if (s->state == XP_S_HANDSHAKE)
 		s->ep_gone = 1;
 	s->state = XP_S_CLOSING;
+	session_unpend(s);
 	if (flush)
 		relay_drain(s);
 	else
@@ -518,6 +530,30 @@ session_abort(struct session *s, enum xp_end kind, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The session is past set-up (or closing): it no longer counts as pending. */
+static void
+session_unpend(struct session *s)
+{
+	if (!s->pending)
+		return;
+	s->pending = 0;
+	s->d->npending--;
+	listener_update(s->d);
+}
+
+/* Close the endpoint's socket: the bufferevent frees the SSL and closes it. */
+void
+session_ep_free(struct session *s)
+{
+	if (s->shut_ev != NULL) {
+		event_free(s->shut_ev);
+		s->shut_ev = NULL;
+	}
+	bufferevent_free(s->ep);
+	s->ep = NULL;
+	s->ssl = NULL;
+}
+
 /* Both sockets closed.  Over now, or once the mlet is reaped. */
 void
 session_finish(struct session *s)
@@ -525,11 +561,9 @@ session_finish(struct session *s)
 	if (s->state == XP_S_CLOSED)
 		return;
 	s->state = XP_S_CLOSED;
-	if (s->ep != NULL) {
-		bufferevent_free(s->ep);	/* also frees the SSL and closes the socket */
-		s->ep = NULL;
-		s->ssl = NULL;
-	} else if (s->ssl != NULL) {
+	if (s->ep != NULL)
+		session_ep_free(s);
+	else if (s->ssl != NULL) {
 		SSL_free(s->ssl);
 		s->ssl = NULL;
 	}
@@ -598,6 +632,7 @@ session_over(struct session *s)
 	d->nsessions--;
 	TAILQ_INSERT_TAIL(&d->dead, s, entry);
 	event_active(d->gc_ev, EV_TIMEOUT, 0);
+	listener_update(d);
 	xpd_maybe_done(d);
 }
 

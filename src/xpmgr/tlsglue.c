@@ -49,7 +49,9 @@ xp_tls_new(const struct xpmgr_conf *c, char *why, size_t whylen)
 	certs = xcalloc(c->nexp, sizeof(*certs));
 	roots = xcalloc(c->nexp, sizeof(*roots));
 	if ((t->key = cred_key_load(c->ctrl_key, &pass, &err)) == NULL) {
-		snprintf(why, whylen, "ControllerPrivkeyPath: %s", err.msg);
+		/* file:line, as -t says it */
+		(void)xpmgr_conf_err(c, why, whylen, c->line[XPD_CTRL_KEY],
+		    "ControllerPrivkeyPath", "%s", err.msg);
 		goto fail;
 	}
 	t->e = xcalloc(c->nexp, sizeof(*t->e));

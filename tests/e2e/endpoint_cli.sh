@@ -40,13 +40,14 @@ run 2 badrepeat -r many 127.0.0.1
 run 2 badaddr '127.0.0.1:99999'
 has badaddr.log 'controller address'
 
-# A configuration with two mistakes: both named, with their lines.
+# A configuration with three mistakes (an unknown directive is one): all
+# named, with their lines.
 printf '# endpoint\nBufMax 12\nHostID ok\nAllowedDest 10.0.0.0/33\nHostId typo\n' >"$T/bad.conf"
 run 1 badconf -c "$T/bad.conf" 127.0.0.1
 has badconf.log "bad.conf:2: BufMax: 12 is not 4096"
 has badconf.log "bad.conf:4: AllowedDest: .*prefix length"
-has badconf.log "bad.conf:5: unknown directive \"HostId\""
-has badconf.log "bad.conf: 2 errors"
+has badconf.log "bad.conf:5: unknown directive \"HostId\" \(did you mean HostID\? names are case-sensitive\)"
+has badconf.log "bad.conf: 3 errors"
 
 run 1 noconf -c "$T/missing.conf" 127.0.0.1
 has noconf.log "cannot read the configuration .*missing.conf"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # xpmgr_check_cli.sh: the pktxpmgr command line as a user meets it: --help,
-# --version, usage errors (exit 1, usage on stderr), and options after MLET
+# -V/--version, usage errors (exit 2, one line on stderr), and options after MLET
 # belonging to the mlet (seen through -t's plan).
 set -eu
 BIN=$(cd "${PL_BIN_DIR:?}" && pwd)/pktxpmgr
@@ -22,10 +22,10 @@ has() { grep -qF -- "$2" "$T/$1" || { fail "$1 lacks: $2"; sed 's/^/  /' "$T/$1"
 empty() { [ ! -s "$T/$1" ] || { fail "$1 not empty"; sed 's/^/  /' "$T/$1" >&2; }; }
 
 expect 0 --help
-has out "usage: pktxpmgr [-hqstv] [-c XPMGR_CONF_PATH] [-a ADDR[:PORT]] [-p PUBLISH_ADDR[:PORT]]"
+has out "usage: pktxpmgr [-hqstvV] [-c XPMGR_CONF_PATH] [-a ADDR[:PORT]] [-p PUBLISH_ADDR[:PORT]]"
 for o in "-a, --addr ADDR[:PORT]" "-c, --config PATH" "-h, --help" "-i, --hostid HOSTID" \
     "-n, --attempts N" "-p, --publish-addr ADDR[:PORT]" "-q, --quiet" "-s, --singleton" \
-    "-t, --check" "-v, --verbose" "    --version"; do
+    "-t, --check" "-v, --verbose" "-V, --version"; do
 	[ "$(grep -cF -- "$o" "$T/out")" = 1 ] || fail "--help: want one line with: $o"
 done
 empty err
@@ -35,22 +35,25 @@ expect 0 --version
 has out "pktxpmgr "
 empty err
 
-expect 1
-has err "pktxpmgr: missing MLET (the measurement applet to run)"
-has err "usage: pktxpmgr"
-has err "Try 'pktxpmgr --help'."
+expect 0 -V
+has out "pktxpmgr "
+cp "$T/out" "$T/version"
+
+expect 2
+has err "pktxpmgr: missing MLET (the measurement applet to run) (see 'pktxpmgr --help')"
+[ "$(wc -l <"$T/err")" = 1 ] || fail "a usage error is one line"
 empty out
-expect 1 -n 0 m
+expect 2 -n 0 m
 has err "pktxpmgr: -n: \"0\": the attempt count must be at least 1"
-expect 1 -n 12abc m
+expect 2 -n 12abc m
 has err "pktxpmgr: -n: \"12abc\": expected a positive decimal number"
-expect 1 -n -5 m
+expect 2 -n -5 m
 has err "pktxpmgr: -n: \"-5\": expected a positive decimal number"
-expect 1 -z m
+expect 2 -z m
 has err "pktxpmgr: unknown option -z"
-expect 1 -a 1.2.3.4: m
+expect 2 -a 1.2.3.4: m
 has err "pktxpmgr: -a: \"1.2.3.4:\": missing port after ':'"
-expect 1 -c
+expect 2 -c
 has err "pktxpmgr: -c needs an argument (PATH)"
 expect 1 -c "$T/none.conf" m
 has err "$T/none.conf: cannot read the configuration: No such file or directory"

@@ -5,6 +5,8 @@
 # is reached.  (2) Two endpoints at once with -n 1: the second waits at the
 # start gate and is closed before start once the first has started.
 # (3) If the first start fails, the waiting one goes ahead.
+# The first endpoint answers start only once the second is seen waiting at
+# the gate (xp_badep -G), so no delay has to outlast the machine's load.
 . "$(dirname "$0")/xpmgr_lib"
 xp_pki
 sed -i 's/^HandshakeTimeout .*/HandshakeTimeout 20s/; s/^SetupTimeout .*/SetupTimeout 20s/' "$CONF"
@@ -26,25 +28,35 @@ expect_grep '\[s1 [^]]*\] session dropped \(attempt limit reached\)' "$T/xpmgr.l
 expect_grep 'done: 1 session\(s\) started, 1 ended normally, 0 failed, 1 dropped' "$T/xpmgr.log"
 
 # (2)
+rm -f "$T/go"
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$MLET" mread 2
-"$BADEP" $EP -d 1000 127.0.0.1 "$PORT" serve >"$T/a.out" &
+"$BADEP" $EP -w 20 -G "$T/go" 127.0.0.1 "$PORT" serve >"$T/a.out" &
 A=$!
 xp_wait_log '\[s1 [^]]*\] TLS established'
-"$BADEP" $EP 127.0.0.1 "$PORT" serve >"$T/b.out" && fail "the second endpoint got past the gate"
+"$BADEP" $EP -w 20 127.0.0.1 "$PORT" serve >"$T/b.out" &
+B=$!
+xp_wait_log '\[s2 [^]]*\] ready to start; waiting: -n 1 has every remaining slot in flight' 20
+touch "$T/go"
 wait "$A" || fail "the first endpoint"
+wait "$B" && fail "the second endpoint got past the gate"
 expect_grep '^served 2 requests$' "$T/a.out"
 expect_no_grep 'start received' "$T/b.out"
 xp_expect_exit 0 10
-expect_grep '\[s2 [^]]*\] ready to start; waiting: -n 1 has every remaining slot in flight' "$T/xpmgr.log"
 expect_grep '\[s2 [^]]*\] session dropped \(attempt limit reached\)' "$T/xpmgr.log"
 
 # (3)
+rm -f "$T/go"
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$MLET" mread 2
-"$BADEP" $EP -d 1000 127.0.0.1 "$PORT" refuse >"$T/a.out" &
+"$BADEP" $EP -w 20 -G "$T/go" 127.0.0.1 "$PORT" refuse >"$T/a.out" &
 A=$!
 xp_wait_log '\[s1 [^]]*\] TLS established'
-"$BADEP" $EP 127.0.0.1 "$PORT" serve >"$T/b.out" || fail "the waiting endpoint"
-wait "$A" || true
+"$BADEP" $EP -w 20 127.0.0.1 "$PORT" serve >"$T/b.out" &
+B=$!
+xp_wait_log '\[s2 [^]]*\] ready to start; waiting' 20
+touch "$T/go"
+wait "$B" || fail "the waiting endpoint"
+wait "$A" || fail "the refusing endpoint"
+expect_grep '^start refused$' "$T/a.out"
 expect_grep '^served 2 requests$' "$T/b.out"
 xp_expect_exit 0 10
 expect_grep '\[s1 [^]]*\] session failed \(endpoint refused start: ECTLNOTSUP' "$T/xpmgr.log"

@@ -12,10 +12,18 @@ xp_pki
 PORT=$(xp_port)
 H=$T/pktlab
 
+# run_fails LOG ARGS...: pktxpmgr must refuse to start, with exit status 1.
+run_fails() {
+	_log=$1
+	shift
+	_rc=0
+	"$XPMGR" "$@" 2>"$_log" || _rc=$?
+	[ "$_rc" = 1 ] || fail "pktxpmgr $*: exit status $_rc, want 1"
+}
+
 cp "$CONF" "$T/proxy.conf"
 printf 'EnableProxyMode 1\nBootstrapBacklogTimeout 1000000000\n' >>"$T/proxy.conf"
-"$XPMGR" -c "$T/proxy.conf" -a "127.0.0.1:$PORT" "$MLET" hold 2>"$T/proxy.log" &&
-    fail "proxy mode started without a proxy"
+run_fails "$T/proxy.log" -c "$T/proxy.conf" -a "127.0.0.1:$PORT" "$MLET" hold
 expect_grep 'WARN .*ExpExec: IS_DEFAULT 1 has no effect in proxy mode' "$T/proxy.log"
 expect_grep 'proxy bootstrap failed: no backlog connection was registered' "$T/proxy.log"
 
@@ -43,14 +51,19 @@ XPMGR=$XPMGR_REAL
 xp_expect_exit 0 5
 
 printf '#!/bin/sh\n' >"$T/notexec"
-"$XPMGR" -c "$CONF" -a "127.0.0.1:$PORT" "$T/notexec" 2>"$T/notexec.log" &&
-    fail "a non-executable MLET was accepted"
-expect_grep "mlet $T/notexec: " "$T/notexec.log"
+run_fails "$T/notexec.log" -c "$CONF" -a "127.0.0.1:$PORT" "$T/notexec"
+expect_grep "WARN  mlet $T/notexec: not executable \(Permission denied\)\$" "$T/notexec.log"
+run_fails "$T/nomlet.log" -c "$CONF" -a "127.0.0.1:$PORT" "$T/nosuchmlet"
+expect_grep "WARN  mlet $T/nosuchmlet: No such file or directory\$" "$T/nomlet.log"
 
 "$CRED" sign -K "$H/keys/k_eop" -k "$H/keys/k_exper.pub" -t exppriv --not-before 2001-01-01 \
     --not-after 2001-01-02 -o "$T/old.cert" >>"$T/cred.log" 2>&1 || fail "sign"
 sed "s|$H/certs/exppriv_eop_exper.cert|$T/old.cert|" "$CONF" >"$T/old.conf"
-"$XPMGR" -c "$T/old.conf" -a "127.0.0.1:$PORT" "$MLET" hold 2>"$T/old.log" &&
-    fail "an expired chain was accepted"
-expect_grep 'old.conf:[0-9]+: ExpExec: .*expired 2001-01-02' "$T/old.log"
+run_fails "$T/old.log" -c "$T/old.conf" -a "127.0.0.1:$PORT" "$MLET" hold
+expect_grep "WARN  $T/old.conf:[0-9]+: ExpExec: chain: old.cert: expired 2001-01-02\$" "$T/old.log"
+# A controller key that does not load: start-up names file:line as -t does.
+sed "s|^ControllerPrivkeyPath .*|ControllerPrivkeyPath $H/certs/pubcmd_exper_xc.cert|" "$CONF" >"$T/badkey.conf"
+kline=$(grep -n '^ControllerPrivkeyPath' "$T/badkey.conf" | cut -d: -f1)
+run_fails "$T/badkey.log" -c "$T/badkey.conf" -a "127.0.0.1:$PORT" "$MLET" hold
+expect_grep "WARN  $T/badkey.conf:$kline: ControllerPrivkeyPath: " "$T/badkey.log"
 echo "ok"

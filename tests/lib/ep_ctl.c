@@ -30,7 +30,9 @@
 
 static int	 ms_left(uint64_t deadline);
 static uint64_t	 deadline_in(int ms);
-static int	 read_full(struct ep_ctl *, uint8_t *, size_t, uint64_t deadline);
+static int	 read_full(struct ep_ctl *, uint8_t *, size_t, uint64_t deadline,
+		    uint64_t *first_rec);
+static void	 record_cb(int, int, int, const void *, size_t, SSL *, void *);
 static int	 read_msg(struct ep_ctl *, struct ep_rx *, uint64_t deadline);
 static void	 write_file(const char *path, const char *text);
 static char	*issue_exppriv(const char *dir, const char *limits);
@@ -230,6 +232,7 @@ ep_ctl_accept(struct ep_ctl *c, int timeout_ms)
 		close(c->fd);
 	c->fd = -1;
 	c->eof = 0;
+	c->rx_off = c->rec_start = 0;
 	if (poll(&pfd, 1, timeout_ms) != 1)
 		return -1;
 	c->fd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -237,6 +240,9 @@ ep_ctl_accept(struct ep_ctl *c, int timeout_ms)
 		return -1;
 	c->ssl = SSL_new(c->ctx);
 	SSL_set_fd(c->ssl, c->fd);
+	SSL_set_read_ahead(c->ssl, 0);
+	SSL_set_msg_callback(c->ssl, record_cb);
+	SSL_set_msg_callback_arg(c->ssl, c);
 	for (;;) {
 		r = SSL_accept(c->ssl);
 		if (r == 1)
@@ -286,9 +292,30 @@ ep_ctl_send(struct ep_ctl *c, const struct pl_msg *m)
 	free(buf);
 }
 
-/* 1: read n bytes; 0: EOF; -1: timeout. */
+/*
+ * OpenSSL reports each TLS 1.3 record's inner content type once it is
+ * decrypted, before SSL_read hands out any of its bytes: the record begins
+ * at the plaintext offset read so far.
+ */
+static void
+record_cb(int write_p, int version, int content_type, const void *buf,
+    size_t len, SSL *ssl, void *arg)
+{
+	struct ep_ctl	*c = arg;
+
+	if (write_p || content_type != SSL3_RT_INNER_CONTENT_TYPE || len != 1 ||
+	    *(const uint8_t *)buf != SSL3_RT_APPLICATION_DATA)
+		return;
+	c->rec_start = c->rx_off;
+	c->nrec++;
+}
+
+/*
+ * 1: read n bytes; 0: EOF; -1: timeout.  first_rec (may be NULL): where the
+ * record holding the first of these bytes began.
+ */
 static int
-read_full(struct ep_ctl *c, uint8_t *p, size_t n, uint64_t dl)
+read_full(struct ep_ctl *c, uint8_t *p, size_t n, uint64_t dl, uint64_t *first_rec)
 {
 	struct pollfd	 pfd;
 	size_t		 off = 0;
@@ -299,7 +326,10 @@ read_full(struct ep_ctl *c, uint8_t *p, size_t n, uint64_t dl)
 			return 0;
 		r = SSL_read(c->ssl, p + off, (int)(n - off));
 		if (r > 0) {
+			if (off == 0 && first_rec != NULL)
+				*first_rec = c->rec_start;
 			off += (size_t)r;
+			c->rx_off += (uint64_t)r;
 			continue;
 		}
 		e = SSL_get_error(c->ssl, r);
@@ -321,18 +351,25 @@ read_msg(struct ep_ctl *c, struct ep_rx *rx, uint64_t dl)
 {
 	uint8_t		 hdr[PL_HLEN], type;
 	uint32_t	 blen;
+	uint64_t	 start = c->rx_off, rec = 0;
 	size_t		 used;
 	int		 r;
 
 	memset(rx, 0, sizeof(*rx));
-	if ((r = read_full(c, hdr, PL_HLEN, dl)) != 1)
+	if ((r = read_full(c, hdr, PL_HLEN, dl, &rec)) != 1)
 		return r;
 	pl_peek_header(hdr, PL_HLEN, &type, &blen);
+	ck_assert_msg(rec == start, "message %llu (type 0x%02x, %u-byte body) "
+	    "starts at byte %llu of the stream, inside a TLS record that began "
+	    "at byte %llu: one record holds bytes of two messages (ERRATA fact "
+	    "10; log %s)", (unsigned long long)c->nmsg, type, blen,
+	    (unsigned long long)start, (unsigned long long)rec, c->log);
+	c->nmsg++;
 	rx->len = PL_HLEN + blen;
 	rx->buf = malloc(rx->len);
 	memcpy(rx->buf, hdr, PL_HLEN);
 	/* A message once begun is finished, whatever the caller's deadline. */
-	if (read_full(c, rx->buf + PL_HLEN, blen, deadline_in(10000)) != 1) {
+	if (read_full(c, rx->buf + PL_HLEN, blen, deadline_in(10000), NULL) != 1) {
 		free(rx->buf);
 		ck_abort_msg("connection ended inside a message");
 	}

@@ -5,6 +5,10 @@
  * (pubcmd_exper_xc + an exppriv the test may issue with limits), and then
  * sends requests and reads replies with our codec.  Plus tiny loopback
  * servers (HTTP, UDP echo) that run in threads.
+ *
+ * Every connection watches the endpoint's TLS records (a message callback
+ * on the SSL): a message that does not start its own record fails the test,
+ * because a 1.1.0 pktxpmgr asserts on a record holding two messages.
  */
 #ifndef PL_TEST_EP_CTL_H
 #define PL_TEST_EP_CTL_H
@@ -39,6 +43,15 @@ struct ep_ctl {
 	int		 eof;
 	struct ep_rx	 stash[EP_CTL_STASH];	/* read, not yet asked for */
 	size_t		 nstash;
+	/*
+	 * TLS records as they arrive (ERRATA fact 10): every message read must
+	 * begin at the start of an application-data record, so no record holds
+	 * bytes of two messages.  read_msg fails the test otherwise.
+	 */
+	uint64_t	 rx_off;	/* plaintext bytes read on this connection */
+	uint64_t	 rec_start;	/* rx_off where the current record began */
+	uint64_t	 nrec;		/* application-data records received */
+	uint64_t	 nmsg;		/* messages received */
 };
 
 struct ep_ctl_opts {

@@ -4,13 +4,16 @@
  * our codec, one behaviour per mode.
  *
  *   xp_badep [-c CERT[,CERT...]] [-k KEY] [-R EOPKEY.pub] [-s SNI] [-w SECONDS]
- *            [-d MS] [-l] HOST PORT MODE [N]
+ *            [-d MS] [-G FILE] [-g FILE] [-l] HOST PORT MODE [N]
  *
  * -c/-k  the endpoint's chain and key (none: no client certificate)
  * -R     check pktxpmgr's chain against this operator key
  * -s     send this SNI key
  * -w     give up after this long (default 10 s)
  * -d     wait this long before answering start
+ * -G     wait until FILE exists before answering start (within -w): the
+ *        test decides when, instead of a delay that load can outrun
+ * -g     flood: wait until FILE exists before pushing (within -w)
  * -l     send a linfo right after answering start
  *
  * Modes (each prints what happened on stdout, one line per fact):
@@ -67,6 +70,8 @@
 
 static int		 wait_s = 10;
 static int		 start_delay_ms;
+static const char	*start_gate;	/* -G */
+static const char	*flood_gate;	/* -g */
 static int		 monukn_first;	/* serve: first reply is ECTLMONUKN */
 static struct timespec	 t0;
 
@@ -76,7 +81,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: xp_badep [-c CERTS] [-k KEY] [-R EOPKEY] [-s SNI] "
-	    "[-w SECONDS] [-d MS] [-l] HOST PORT MODE [N]\n");
+	    "[-w SECONDS] [-d MS] [-G FILE] [-g FILE] [-l] HOST PORT MODE [N]\n");
 	exit(2);
 }
 
@@ -87,6 +92,20 @@ elapsed_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (long)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+}
+
+/* Wait until path exists (the test's go-ahead); -1 after -w seconds. */
+static int
+wait_file(const char *path)
+{
+	while (access(path, F_OK) == -1) {
+		if (elapsed_ms() > wait_s * 1000) {
+			printf("timeout waiting for %s\n", path);
+			return -1;
+		}
+		usleep(10000);
+	}
+	return 0;
 }
 
 static int
@@ -251,6 +270,8 @@ setup(SSL *ssl, const char *mode, int linfo)
 		printf("start received\n");
 		if (start_delay_ms > 0)
 			usleep((useconds_t)start_delay_ms * 1000);
+		if (start_gate != NULL && wait_file(start_gate) == -1)
+			return 1;
 		if (strcmp(mode, "refuse") == 0) {
 			pl_msg_result(&r, PL_ECTLNOTSUP);
 			send_msg(ssl, &r);
@@ -324,6 +345,8 @@ flood(SSL *ssl, long count)
 	uint8_t		 a[4] = { 127, 0, 0, 1 };
 	long		 i;
 
+	if (flood_gate != NULL && wait_file(flood_gate) == -1)
+		return 1;
 	for (i = 0; i < count; i++) {
 		pl_msg_ndata(&m, 1, PL_FAM_IPV4, PL_PROTO_TCP, 0, a, 80, data, sizeof(data));
 		if (send_msg(ssl, &m) == -1) {
@@ -352,7 +375,7 @@ main(int argc, char *argv[])
 	int			 ch, fd, linfo = 0, rc;
 	uint8_t			 head[PL_HLEN + 10];
 
-	while ((ch = getopt(argc, argv, "c:k:R:s:w:d:l")) != -1) {
+	while ((ch = getopt(argc, argv, "c:k:R:s:w:d:G:g:l")) != -1) {
 		switch (ch) {
 		case 'c':
 			certs = optarg;
@@ -374,6 +397,12 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			start_delay_ms = atoi(optarg);
+			break;
+		case 'G':
+			start_gate = optarg;
+			break;
+		case 'g':
+			flood_gate = optarg;
 			break;
 		default:
 			usage();

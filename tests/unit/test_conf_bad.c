@@ -58,6 +58,10 @@ static const struct {
 	    "an unsigned decimal number" },
 	{ REQ EXP "HandshakeTimeout 0\n", F "4: HandshakeTimeout: \"0\": a timeout must "
 	    "be longer than 0" },
+	{ REQ EXP "MaxPendingSessions 0\n", F "4: MaxPendingSessions: \"0\": must be at "
+	    "least 1" },
+	{ REQ EXP "MaxSessions many\n", F "4: MaxSessions: \"many\": expected an "
+	    "unsigned decimal number" },
 	{ REQ EXP "HandshakeTimeout 0ms\n", F "4: HandshakeTimeout: \"0ms\": a timeout "
 	    "must be longer than 0" },
 	{ REQ EXP "SetupTimeout 5m\n", F "4: SetupTimeout: \"5m\": expected a number of "

@@ -160,6 +160,8 @@ START_TEST(test_values)
 	    "HandshakeTimeout 500ms\n"
 	    "SetupTimeout 3s\n"
 	    "BrokerTimeout 2500ms\n"
+	    "MaxPendingSessions 20\n"
+	    "MaxSessions 5000\n"
 	    "BacklogConnTimeout 0\n"
 	    "ProxyCertRootPath /a.pub,/b.pub\n");
 	ck_assert_uint_eq(conf.pub_prio, 7);
@@ -175,6 +177,8 @@ START_TEST(test_values)
 	ck_assert_uint_eq(conf.handshake_timeout, 500000000ull);
 	ck_assert_uint_eq(conf.setup_timeout, 3000000000ull);
 	ck_assert_uint_eq(conf.broker_timeout, 2500000000ull);
+	ck_assert_uint_eq(conf.max_pending, 20);
+	ck_assert_uint_eq(conf.max_sessions, 5000);
 	ck_assert_uint_eq(conf.backlog_timeout, 0);
 	ck_assert_uint_eq(conf.proxy_roots.n, 2);
 	ck_assert_str_eq(conf.proxy_roots.v[1], "/b.pub");
@@ -546,6 +550,8 @@ START_TEST(test_summary)
 	ck_assert_ptr_nonnull(strstr(text, "mlet:             /bin/mlet arg (one per endpoint)\n"));
 	ck_assert_ptr_nonnull(strstr(text, "sessions:         stop after 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "session timeouts: TLS handshake 1500ms, set-up 10s\n"));
+	ck_assert_ptr_nonnull(strstr(text, "connection caps:  1024 not past set-up, "
+	    "all sessions up to the descriptor limit\n"));
 	ck_assert_ptr_nonnull(strstr(text, "publication:      to broker pktbrokr.caida.org:20556"));
 	ck_assert_ptr_nonnull(strstr(text, "  period:         365d, then greeting for "
 	    "0s more\n"));

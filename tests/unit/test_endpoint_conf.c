@@ -187,15 +187,21 @@ START_TEST(errors_name_line)
 }
 END_TEST
 
-START_TEST(unknown_warns)
+/* An unknown directive is an error, as in xpmgr.conf. */
+START_TEST(unknown_is_error)
 {
 	struct ep_conf	 c;
 	struct diags	 d;
 	char		 big[300];
 
-	ck_assert_int_eq(parse(&c, "HostId typo\n", &d), 0);
-	ck_assert_int_eq(d.n[EP_DIAG_WARN], 1);
-	ck_assert(strstr(d.msg, "HostId") != NULL);
+	ck_assert_int_eq(parse(&c, "HostId typo\n", &d), 1);
+	ck_assert_int_eq(d.n[EP_DIAG_ERROR], 1);
+	ck_assert_msg(strstr(d.msg, "unknown directive \"HostId\" (did you mean "
+	    "HostID? names are case-sensitive)") != NULL, "%s", d.msg);
+	ep_conf_clear(&c);
+	ck_assert_int_eq(parse(&c, "Frobnicate 1\n", &d), 1);
+	ck_assert_msg(strstr(d.msg, "unknown directive \"Frobnicate\"") != NULL,
+	    "%s", d.msg);
 	ep_conf_clear(&c);
 	memset(big, 'h', sizeof(big));
 	memcpy(big, "HostID ", 7);
@@ -250,7 +256,7 @@ main(void)
 	tcase_add_test(tc, every_directive);
 	tcase_add_test(tc, last_wins_and_any);
 	tcase_add_loop_test(tc, errors_name_line, 0, (int)(sizeof(bad) / sizeof(bad[0])));
-	tcase_add_test(tc, unknown_warns);
+	tcase_add_test(tc, unknown_is_error);
 	tcase_add_test(tc, resolv);
 	suite_add_tcase(s, tc);
 	return ct_run(s);

@@ -72,6 +72,35 @@ skt_state(struct ep_ctl *c, uint8_t id)
 	return (int8_t)b;
 }
 
+/* Poll a socket's state until it is want or 5 s passed; returns the last one. */
+static int8_t
+wait_state(struct ep_ctl *c, uint8_t id, int8_t want)
+{
+	int8_t	 st;
+	int	 i;
+
+	for (i = 0; i < 250 && (st = skt_state(c, id)) != want; i++)
+		usleep(20000);
+	return st;
+}
+
+/* Poll a 32-bit memory word until it is want or 5 s passed; returns the last value. */
+static uint32_t
+wait_u32(struct ep_ctl *c, uint32_t addr, uint32_t want)
+{
+	uint8_t		 b[4];
+	uint32_t	 v;
+	int		 i;
+
+	for (i = 0; i < 250; i++) {
+		ep_ctl_mread(c, addr, 4, b);
+		if ((v = pl_get32(b)) == want)
+			break;
+		usleep(20000);
+	}
+	return v;
+}
+
 static void
 finish_ok(struct ep_ctl *c)
 {
@@ -210,7 +239,6 @@ START_TEST(eof_mid_message)
 	ep_ctl_begin(&c);
 	/* An mread whose header announces 6 body bytes; 2 come. */
 	ep_ctl_send_raw(&c, (const uint8_t *)"\x28\0\0\x06\x10\x02", 6);
-	usleep(100000);
 	ep_ctl_hangup(&c);
 	st = ep_ctl_exit(&c, 10000);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1,
@@ -524,8 +552,7 @@ START_TEST(tcp_refused_and_errors)
 	/* Refused: SUCCESS, then only the state tells (no nstat). */
 	nopen_tcp(&c, 2, closed, 0x1000);
 	ep_ctl_expect(&c, PL_SUCCESS, "nopen to a closed port");
-	usleep(200000);
-	ck_assert_int_eq(skt_state(&c, 2), PL_SKTST_REFUSED);
+	ck_assert_int_eq(wait_state(&c, 2, PL_SKTST_REFUSED), PL_SKTST_REFUSED);
 	ck_assert(!ep_ctl_sees(&c, PL_NSTAT, 2, 200));
 	/* nsend on an error state: ESKTNOTOPEN; FIN: ESKTNOTOPEN. */
 	sendreq(&c, 2, PL_FAM_IPV4, PL_PROTO_TCP, 0, 1, NULL, 0, "x", 1);
@@ -796,10 +823,11 @@ START_TEST(udp_truncate_and_drop)
 	ep_ctl_expect(&c, PL_SUCCESS, "send 300");
 	sendreq(&c, 1, PL_FAM_IPV4, PL_PROTO_UDP, 0, 0, lo4, ep_srv_port(srv), d, 50);
 	ep_ctl_expect(&c, PL_SUCCESS, "send 50");
-	usleep(300000);
+	/* 200 cut, 50 dropped */
+	ck_assert_uint_eq(wait_u32(&c, pl_sktinfo_addr(1, PL_SKT_DROPBYTE), 250), 250);
 	ck_assert(!ep_ctl_sees(&c, PL_NDATA, 1, 100));
 	ep_ctl_mread(&c, pl_sktinfo_addr(1, PL_SKT_DROPBYTE), 8, b);
-	ck_assert_uint_eq(pl_get32(b), 200 + 50);	/* 200 cut, 50 dropped */
+	ck_assert_uint_eq(pl_get32(b), 200 + 50);
 	ck_assert_uint_eq(pl_get32(b + 4), 2);
 	pl_msg_mwrite(&m, pl_sktinfo_addr(1, PL_SKT_NOTIFMASK), (const uint8_t *)"\0\0", 2);
 	ep_ctl_send(&c, &m);
@@ -953,6 +981,140 @@ START_TEST(backpressure_order)
 }
 END_TEST
 
+/*
+ * ERRATA fact 10: a 1.1.0 pktxpmgr reads one TLS record at a time and
+ * asserts when a record holds two complete messages, so every message must
+ * start its own record.  ep_ctl checks that on every message it reads (its
+ * record callback); this test makes the endpoint write as much as it can at
+ * once: 160 nsend results with their ntags (and the echoes' ndata) on four
+ * UDP sockets, and three TCP downloads, two through a 4 KiB window (many
+ * small ndata), one through a 1 MiB window (ndata of up to 64 KiB, several
+ * records each).  UDP echoes may be lost under load, so only the TCP side's
+ * ndata are counted exactly.
+ */
+#define BURST_UDP	4
+#define BURST_TCP	3
+#define BURST_SENDS	40
+#define BURST_BODY	200000
+START_TEST(records_one_message_each)
+{
+	struct ep_ctl	 c;
+	struct ep_srv	*udp = ep_srv_udp_echo(AF_INET);
+	struct ep_srv	*http;
+	struct pl_msg	 m;
+	struct ep_rx	 rx;
+	static char	 body[BURST_BODY];
+	const char	*get = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+	uint8_t		*burst, d[1300];
+	size_t		 off = 0, cap = 1 << 20, tcpbytes[BURST_TCP] = { 0 };
+	ssize_t		 n;
+	int		 id, i, results = 0, ntags = 0, udpdata = 0, tcpdata = 0;
+	int		 closed = 0, big = 0, next[BURST_UDP + 1] = { 0 };
+	const int	 nres = BURST_UDP * BURST_SENDS + BURST_TCP;
+
+	memset(body, 'b', sizeof(body));
+	http = ep_srv_http(AF_INET, body, sizeof(body));
+	memset(d, 'u', sizeof(d));
+	ep_ctl_start(&c, NULL);
+	ep_ctl_begin(&c);
+	for (id = 1; id <= BURST_UDP; id++) {
+		pl_msg_nopen(&m, (uint8_t)id, PL_FAM_IPV4, PL_PROTO_UDP, 1 << 20,
+		    any4, 0, NULL, 0);
+		ep_ctl_send(&c, &m);
+		ep_ctl_expect(&c, PL_SUCCESS, "nopen UDP");
+	}
+	for (i = 0; i < BURST_TCP; i++) {
+		id = BURST_UDP + 1 + i;
+		nopen_tcp(&c, (uint8_t)id, ep_srv_port(http), i == 0 ? 1 << 20 : 0x1000);
+		ep_ctl_expect(&c, PL_SUCCESS, "nopen TCP");
+		ck_assert_int_eq(ep_ctl_wait(&c, PL_NSTAT, id, 5000, &rx), 1);
+		ep_rx_free(&rx);
+	}
+
+	/* Every request in one write: the replies pile up in the endpoint. */
+	burst = malloc(cap);
+	ck_assert(burst != NULL);
+	for (i = 0; i < BURST_SENDS; i++)
+		for (id = 1; id <= BURST_UDP; id++) {
+			pl_msg_nsend(&m, (uint8_t)id, PL_FAM_IPV4, PL_PROTO_UDP, 0,
+			    (uint16_t)(i + 1), lo4, ep_srv_port(udp), d,
+			    1 + (size_t)(i * 37 + id * 11) % sizeof(d));
+			n = pl_encode(&m, burst + off, cap - off);
+			ck_assert(n > 0);
+			off += (size_t)n;
+		}
+	for (i = 0; i < BURST_TCP; i++) {
+		pl_msg_nsend(&m, (uint8_t)(BURST_UDP + 1 + i), PL_FAM_IPV4,
+		    PL_PROTO_TCP, 0, 999, NULL, 0, (const uint8_t *)get, strlen(get));
+		n = pl_encode(&m, burst + off, cap - off);
+		ck_assert(n > 0);
+		off += (size_t)n;
+	}
+	ep_ctl_send_raw(&c, burst, off);
+	free(burst);
+
+	while (results < nres || ntags < nres || closed < BURST_TCP) {
+		ck_assert_msg(ep_ctl_wait(&c, 0, -1, 10000, &rx) == 1, "burst: "
+		    "stalled after %d results, %d ntag, %d TCP closed", results,
+		    ntags, closed);
+		switch (rx.m.type) {
+		case PL_RESULT:
+			ck_assert_uint_eq(rx.m.u.result.errid, PL_SUCCESS);
+			results++;
+			break;
+		case PL_NTAG:
+			ck_assert(!rx.m.u.ntag.has_errid);
+			id = rx.m.u.ntag.sktid;
+			ck_assert(id >= 1 && id <= BURST_UDP + BURST_TCP);
+			if (id <= BURST_UDP) {
+				/* FIFO per socket: tags in order. */
+				ck_assert_uint_eq(rx.m.u.ntag.tag, next[id] + 1);
+				next[id]++;
+			}
+			ntags++;
+			break;
+		case PL_NDATA:
+			id = rx.m.u.ndata.sktid;
+			ck_assert(id >= 1 && id <= BURST_UDP + BURST_TCP);
+			if (id > BURST_UDP) {
+				tcpbytes[id - BURST_UDP - 1] += rx.m.u.ndata.len;
+				tcpdata++;
+			} else
+				udpdata++;
+			break;
+		case PL_NSTAT:
+			ck_assert(rx.m.u.nstat.sktid > BURST_UDP);
+			ck_assert_uint_eq(rx.m.u.nstat.code, PL_NSTAT_PEERCLOSED);
+			closed++;
+			break;
+		default:
+			ck_abort_msg("unexpected message type 0x%02x", rx.m.type);
+		}
+		if (rx.len > 16384)
+			big++;
+		ep_rx_free(&rx);
+	}
+	for (id = 1; id <= BURST_UDP; id++)
+		ck_assert_int_eq(next[id], BURST_SENDS);
+	for (i = 0; i < BURST_TCP; i++)
+		ck_assert_uint_gt(tcpbytes[i], sizeof(body));	/* header + body */
+	ck_assert_int_gt(udpdata, 0);
+	/* Two 4 KiB windows: at least 2 * 200000 / 4096 small ndata. */
+	ck_assert_int_gt(tcpdata, 2 * BURST_BODY / 4096);
+	ck_assert_msg(big > 0, "no message longer than one TLS record came");
+	/* Every message had a record of its own, the long ones several. */
+	ck_assert_msg(c.nrec > c.nmsg, "%llu records for %llu messages",
+	    (unsigned long long)c.nrec, (unsigned long long)c.nmsg);
+	printf("records: %llu application-data records for %llu messages "
+	    "(%d UDP ndata, %d TCP ndata, %d over 16 KiB)\n",
+	    (unsigned long long)c.nrec, (unsigned long long)c.nmsg, udpdata,
+	    tcpdata, big);
+	finish_ok(&c);
+	ep_srv_stop(udp);
+	ep_srv_stop(http);
+}
+END_TEST
+
 /* ---- limits of the controller's chain ---- */
 
 START_TEST(limit_sockets)
@@ -1067,6 +1229,7 @@ suite(void)
 	ADD("notifmask", notifmask_ntag);
 	ADD("ncap", ncap_answers);
 	ADD("backpressure", backpressure_order);
+	ADD("records", records_one_message_each);
 	ADD("limit_sockets", limit_sockets);
 	ADD("limit_dest", limit_valid_dest);
 	ADD("limit_period", limit_exp_period);

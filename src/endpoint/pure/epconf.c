@@ -189,8 +189,18 @@ ep_conf_parse(struct ep_conf *c, const char *buf, size_t len, const char *dir,
 				    kv.vallen);
 			continue;
 		}
-		diag(&p, EP_DIAG_WARN, "unknown directive %s, ignored",
-		    pl_val_quote(kv.key, kv.keylen, q, sizeof(q)));
+		/* An error, as in xpmgr.conf: a typo must not pass unseen. */
+		pl_val_quote(kv.key, kv.keylen, q, sizeof(q));
+		for (i = 0; i < PL_NELEM(directives); i++)
+			if (strlen(directives[i].name) == kv.keylen &&
+			    strncasecmp(directives[i].name, kv.key, kv.keylen) == 0)
+				break;
+		if (i < PL_NELEM(directives))
+			diag(&p, EP_DIAG_ERROR, "unknown directive %s (did you "
+			    "mean %s? names are case-sensitive)", q,
+			    directives[i].name);
+		else
+			diag(&p, EP_DIAG_ERROR, "unknown directive %s", q);
 	}
 	return p.nerr;
 }
