@@ -36,6 +36,7 @@
 #include "cred/cred.h"
 #include "cred/tls.h"
 #include "endpoint/endpoint.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -177,7 +178,7 @@ timer_in(struct ep_broker *b, uint64_t ns)
 	struct timeval	 tv;
 
 	ep_tv_from_ns(&tv, ns);
-	evtimer_add(b->timer, &tv);
+	xevent_add(b->timer, &tv, "broker timer");
 }
 
 static void

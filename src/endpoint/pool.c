@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include "endpoint/endpoint.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -78,9 +79,9 @@ ep_sub_run(struct event_base *base, const struct ep_conf *conf,
 	if (s.tick == NULL || s.sig_int == NULL || s.sig_term == NULL)
 		fatalx("libevent: cannot create the pool's events");
 	/* 1.1.0's deputy schedules at least once a second. */
-	event_add(s.tick, &one);
-	evsignal_add(s.sig_int, NULL);
-	evsignal_add(s.sig_term, NULL);
+	xevent_add(s.tick, &one, "pool tick");
+	xevent_add(s.sig_int, NULL, "SIGINT");
+	xevent_add(s.sig_term, NULL, "SIGTERM");
 	s.broker = ep_broker_start(base, conf, broker_ctx, msgs, on_xdescr, &s);
 
 	event_base_dispatch(base);

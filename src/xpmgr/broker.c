@@ -55,6 +55,7 @@
 #include "conf/xpconf.h"
 #include "cred/cred.h"
 #include "cred/tls.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "xpmgr/daemon.h"
@@ -417,7 +418,16 @@ xpb_try_next(struct xpb *b)
 			b->conn_ev = event_new(b->base, fd, EV_WRITE, xpb_conn_cb, b);
 			if (b->conn_ev == NULL)
 				fatalx("cannot create events");
-			event_add(b->conn_ev, NULL);
+			if (event_add(b->conn_ev, NULL) == -1) {
+				snprintf(b->connerr, sizeof(b->connerr),
+				    "connect to %s: cannot watch the socket: %s",
+				    b->peer, strerror(errno));
+				event_free(b->conn_ev);
+				b->conn_ev = NULL;
+				close(fd);
+				b->fd = -1;
+				continue;
+			}
 			xpb_arm_ns(b->timer, b->c->broker_timeout);
 			return;
 		}
@@ -912,7 +922,7 @@ xpb_arm_ns(struct event *ev, uint64_t ns)
 		ns = max;
 	tv.tv_sec = (time_t)(ns / PL_TICKS_PER_SEC);
 	tv.tv_usec = (suseconds_t)(ns % PL_TICKS_PER_SEC / 1000);
-	evtimer_add(ev, &tv);
+	xevent_add(ev, &tv, "publication timer");
 }
 
 static void

@@ -55,6 +55,7 @@
 
 #include <pktlab/wire.h>
 
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "conf/addr.h"
@@ -97,6 +98,7 @@ struct pconn {
 	struct pkey		*k;
 	uint64_t		 id;
 	enum pc_stage		 stage;
+	int			 io_err;	/* event_add failed on the socket: errno */
 	int			 fd;
 	SSL			*ssl;
 	struct event		 io;		/* armed for one direction at a time */
@@ -194,7 +196,7 @@ proxy_start(struct xpd *d, char *why, size_t whylen)
 	p->booting = 1;
 	tv.tv_sec = (time_t)(c->bootstrap_timeout / 1000000000ull);
 	tv.tv_usec = (suseconds_t)((c->bootstrap_timeout % 1000000000ull) / 1000);
-	evtimer_add(p->boot, &tv);
+	xevent_add(p->boot, &tv, "proxy bootstrap timer");
 	log_info("proxy mode: keeping %ju backlog connection(s) per SNI key "
 	    "registered with the proxy %s (%zu key(s)); bootstrap within %llu ms",
 	    (uintmax_t)c->target_backlog, p->name, p->nk,
@@ -317,7 +319,7 @@ pk_fail(struct pkey *k, enum pc_fail kind, const char *why)
 	if (!evtimer_pending(k->retry, NULL)) {
 		tv.tv_sec = ms / 1000;
 		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-		evtimer_add(k->retry, &tv);
+		xevent_add(k->retry, &tv, "proxy retry timer");
 	}
 }
 
@@ -358,7 +360,7 @@ pc_stage(struct pconn *c, enum pc_stage st)
 		return;
 	tv.tv_sec = (time_t)(ns / 1000000000ull);
 	tv.tv_usec = (suseconds_t)((ns % 1000000000ull) / 1000);
-	evtimer_add(&c->timer, &tv);
+	xevent_add(&c->timer, &tv, "proxy stage timer");
 	log_cdebug(c->ctx, "stage %d: %s", (int)st, stage_names[st]);
 }
 
@@ -369,7 +371,12 @@ pc_wait(struct pconn *c, short what)
 		event_del(&c->io);
 	event_assign(&c->io, c->k->p->d->base, c->fd, what, pc_io, c);
 	c->io_set = 1;
-	event_add(&c->io, NULL);
+	if (event_add(&c->io, NULL) == -1) {
+		/* epoll_ctl failed for this socket: close it from the timer, not
+		 * under our caller's feet. */
+		c->io_err = errno != 0 ? errno : ENOMEM;
+		event_active(&c->timer, EV_TIMEOUT, 1);
+	}
 }
 
 static void
@@ -388,6 +395,11 @@ pc_timeout(evutil_socket_t fd, short ev, void *arg)
 {
 	struct pconn	*c = arg;
 
+	if (c->io_err != 0) {
+		pc_close(c, PF_PROTO, "cannot watch the connection: %s",
+		    strerror(c->io_err));
+		return;
+	}
 	if (c->stage == PC_IDLE) {
 		/* Idle long enough to count as working (pc_registered). */
 		pk_recovered(c->k);
@@ -671,7 +683,7 @@ pc_registered(struct pconn *c)
 	if (k->failing != PF_NONE) {
 		tv.tv_sec = PC_IDLE_MIN_MS / 1000;
 		tv.tv_usec = (PC_IDLE_MIN_MS % 1000) * 1000;
-		evtimer_add(&c->timer, &tv);
+		xevent_add(&c->timer, &tv, "proxy idle timer");
 	}
 	log_cdebug(c->ctx, "registered; idle (%llu idle, %llu in set-up)",
 	    (unsigned long long)k->nidle, (unsigned long long)k->nsetup);
