@@ -18,12 +18,13 @@
 
 /* A subscriber that lets this much pile up unread is dropped. */
 #define BKD_OUT_MAX		(4u << 20)
-/* Refusals in a row (per peer address) before answers slow down. */
+/* Refusals in a row (per agent key) before answers slow down. */
 #define BKD_THROTTLE_AFTER	3
 #define BKD_THROTTLE_MAX_MS	10000u
 #define BKD_THROTTLE_SLOTS	1024
 
-enum bconn_state { BC_DELAYED, BC_HANDSHAKE, BC_OPEN, BC_DEAD };
+/* BC_DELAYED: TLS is up, requests are read after the throttle's pause. */
+enum bconn_state { BC_HANDSHAKE, BC_DELAYED, BC_OPEN, BC_DEAD };
 
 struct bkd;
 
@@ -34,7 +35,8 @@ struct bconn {
 	enum bk_side	 side;
 	enum bconn_state state;
 	int		 fd;
-	char		 ip[64];	/* for throttling */
+	char		 ip[64];
+	char		 agent[2 * BK_KEY_LEN + 1];	/* hex, for throttling */
 	char		 ctx[128];	/* log context */
 	SSL		*ssl;
 	struct bufferevent *bev;
@@ -48,7 +50,7 @@ struct bconn {
 TAILQ_HEAD(bconnq, bconn);
 
 struct throttle {
-	char		 ip[64];
+	char		 ip[2 * BK_KEY_LEN + 1];	/* the agent key, hex */
 	unsigned	 refused;	/* in a row */
 	uint64_t	 last;		/* ns, for eviction */
 };

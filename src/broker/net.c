@@ -5,7 +5,7 @@
  * clients write as several records, a bounded input and output, and one
  * close funnel with a reason.  Idle established clients are never timed
  * out: TCP keepalive finds dead ones.  A peer refused several times in a
- * row is answered more slowly (its next handshake starts later).
+ * row (by agent key) is answered more slowly.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -184,9 +184,7 @@ conn_new(struct bkd *d, enum bk_side side, int fd, const struct sockaddr *sa,
     socklen_t salen)
 {
 	struct bconn	*bc;
-	struct throttle	*t;
 	char		 peer[96];
-	uint64_t	 ms;
 
 	bc = xcalloc(1, sizeof(*bc));
 	bc->d = d;
@@ -204,22 +202,10 @@ conn_new(struct bkd *d, enum bk_side side, int fd, const struct sockaddr *sa,
 		fatalx("evtimer_new failed");
 	log_cdebug(bc->ctx, "new %s connection", side == BK_SIDE_PUB ?
 	    "publisher" : "subscriber");
-	t = throttle_get(d, bc->ip, 0);
-	if (t != NULL && t->refused >= BKD_THROTTLE_AFTER) {
-		ms = 100ull << (t->refused - BKD_THROTTLE_AFTER < 7 ?
-		    t->refused - BKD_THROTTLE_AFTER : 7);
-		if (ms > BKD_THROTTLE_MAX_MS)
-			ms = BKD_THROTTLE_MAX_MS;
-		log_cdebug(bc->ctx, "refused %u times in a row: answering in %llu ms",
-		    t->refused, (unsigned long long)ms);
-		bc->state = BC_DELAYED;
-		event_assign(bc->timer, d->base, -1, 0, conn_delay_cb, bc);
-		timer_ns(bc->timer, ms * 1000000ull);
-		return;
-	}
 	conn_start_tls(bc);
 }
 
+/* The throttle's pause is over: read the client's requests now. */
 static void
 conn_delay_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -227,8 +213,11 @@ conn_delay_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	bc->state = BC_OPEN;
 	event_assign(bc->timer, bc->d->base, -1, 0, conn_timeout, bc);
-	conn_start_tls(bc);
+	timer_ns(bc->timer, bc->d->conf->request_timeout);
+	bufferevent_enable(bc->bev, EV_READ);
+	conn_read(bc->bev, bc);
 }
 
 static void
@@ -268,6 +257,8 @@ conn_timeout(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	if (bc->state == BC_HANDSHAKE)
 		conn_close(bc, "TLS handshake timed out");
+	else if (bc->state == BC_DELAYED)
+		return;
 	else if (!bc->accepted)
 		conn_close(bc, "no complete request in time");
 	else
@@ -312,6 +303,9 @@ static void
 conn_established(struct bconn *bc)
 {
 	const struct cred_chain	*ch;
+	struct throttle		*t;
+	uint64_t		 ms;
+	unsigned		 n;
 
 	ch = cred_tls_peer_chain(bc->ssl);
 	if (ch == NULL || ch->n != 1) {
@@ -321,9 +315,28 @@ conn_established(struct bconn *bc)
 	bc->state = BC_OPEN;
 	bk_conn_init(&bc->pc, &bc->d->st, bc->side, bc, ch->cert[0].key);
 	bc->has_pc = 1;
-	log_cdebug(bc->ctx, "TLS established, agent key %02x%02x%02x%02x...",
-	    ch->cert[0].key[0], ch->cert[0].key[1], ch->cert[0].key[2],
-	    ch->cert[0].key[3]);
+	pl_hex(ch->cert[0].key, BK_KEY_LEN, bc->agent);
+	log_cdebug(bc->ctx, "TLS established, agent key %.16s...", bc->agent);
+	/*
+	 * A client refused again and again (a 1.1.0 endpoint retries at once,
+	 * about 11 times a second) waits before its requests are read: 100 ms
+	 * doubling to 10 s.  Only that agent key is slowed down.
+	 */
+	t = throttle_get(bc->d, bc->agent, 0);
+	if (t != NULL && t->refused >= BKD_THROTTLE_AFTER) {
+		n = t->refused - BKD_THROTTLE_AFTER;
+		ms = 100ull << (n < 7 ? n : 7);
+		if (ms > BKD_THROTTLE_MAX_MS)
+			ms = BKD_THROTTLE_MAX_MS;
+		log_cinfo(bc->ctx, "refused %u times in a row: answering in %llu ms",
+		    t->refused, (unsigned long long)ms);
+		bc->state = BC_DELAYED;
+		bufferevent_disable(bc->bev, EV_READ);
+		evtimer_del(bc->timer);
+		event_assign(bc->timer, bc->d->base, -1, 0, conn_delay_cb, bc);
+		timer_ns(bc->timer, ms * 1000000ull);
+		return;
+	}
 	timer_ns(bc->timer, bc->d->conf->request_timeout);
 	conn_read(bc->bev, bc);
 }
@@ -344,7 +357,7 @@ conn_read(struct bufferevent *bev, void *arg)
 			break;
 		bodylen = pl_get32(h) & 0xFFFFFFu;
 		max = bk_conn_body_max(&bc->pc, h[0]);
-		if (bodylen > max) {
+		if (max == 0 || bodylen > max) {
 			if (bc->pc.sub != NULL)
 				conn_close(bc, "%s (0x%02x) after the subscription was "
 				    "made (a subscriber sends nothing more)",
@@ -376,7 +389,7 @@ conn_read(struct bufferevent *bev, void *arg)
 			struct throttle	*t;
 
 			bc->accepted = 1;
-			if ((t = throttle_get(bc->d, bc->ip, 0)) != NULL)
+			if ((t = throttle_get(bc->d, bc->agent, 0)) != NULL)
 				t->refused = 0;
 		}
 		if (bc->side == BK_SIDE_PUB)
@@ -409,7 +422,7 @@ conn_close(struct bconn *bc, const char *fmt, ...)
 		log_cinfo(bc->ctx, "closed: %s", why);
 	else {
 		log_cinfo(bc->ctx, "closed before any accepted request: %s", why);
-		if ((t = throttle_get(d, bc->ip, 1)) != NULL)
+		if (bc->agent[0] != '\0' && (t = throttle_get(d, bc->agent, 1)) != NULL)
 			t->refused++;
 	}
 	if (bc->has_pc)

@@ -56,7 +56,7 @@ def raw_key(path):
 
 def chlist(spec):
     out = b""
-    for c in spec.split(","):
+    for c in spec.split(",") if spec else []:
         if c.startswith("key="):
             ch = hashlib.sha256(raw_key(c[4:])).digest()
         else:

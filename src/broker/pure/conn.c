@@ -83,7 +83,7 @@ bk_conn_msg(struct bk_conn *c, const uint8_t *msg, size_t len, int64_t now,
 		    "subscriber sends nothing more)", pl_type_name(type));
 		return -1;
 	}
-	if (bodylen > bk_conn_body_max(c, type)) {
+	if (bk_conn_body_max(c, type) == 0 || bodylen > bk_conn_body_max(c, type)) {
 		if (bk_conn_body_max(c, type) == 0)
 			snprintf(why, whylen, "unexpected message %s (0x%02x) on "
 			    "the %s port", pl_type_name(type), type,
