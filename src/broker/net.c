@@ -231,6 +231,8 @@ conn_start_tls(struct bconn *bc)
 		return;
 	}
 	SSL_set_options(bc->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* Idle subscriptions are the common case: no 16 KiB buffers for them. */
+	SSL_set_mode(bc->ssl, SSL_MODE_RELEASE_BUFFERS);
 	bc->bev = bufferevent_openssl_socket_new(d->base, bc->fd, bc->ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bc->bev == NULL) {

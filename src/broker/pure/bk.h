@@ -43,12 +43,19 @@ struct bk_chset {
 	uint8_t		 id[PL_CHLIST_MAX][32];
 };
 
+/* The same, stored compactly for as long as a publication or subscription lives. */
+struct bk_chans {
+	size_t		 n;
+	uint8_t		*len;
+	uint8_t		(*id)[32];
+};
+
 struct bk_pub {
 	TAILQ_ENTRY(bk_pub) entry;
 	TAILQ_ENTRY(bk_pub) centry;	/* on its connection */
 	uint64_t	 id;
 	struct bk_conn	*conn;
-	struct bk_chset	 ch;
+	struct bk_chans	 ch;
 	char		*xdescr;
 	size_t		 xlen;
 	uint64_t	 hash;		/* of the xdescr, for de-duplication */
@@ -61,7 +68,7 @@ struct bk_sub {
 	TAILQ_ENTRY(bk_sub) entry;
 	struct bk_conn	*conn;
 	struct bk_agent	*agent;
-	struct bk_chset	 ch;
+	struct bk_chans	 ch;
 	char		*dattr;
 	size_t		 dlen;
 };

@@ -38,6 +38,8 @@ static void	 agent_mark(struct bk_agent *, uint64_t, uint64_t);
 static void	 deliver(struct bk_store *, struct bk_pub *, struct bk_sub *,
 		    size_t, uint64_t);
 static uint64_t	 xhash(uint64_t, const char *, size_t);
+static void	 chans_copy(struct bk_chans *, const struct bk_chset *);
+static void	 chans_free(struct bk_chans *);
 static void	 say(const struct bk_store *, void *, int, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 
@@ -82,7 +84,7 @@ bk_store_publish(struct bk_store *st, struct bk_conn *c, const struct bk_req *r,
 	p = xcalloc(1, sizeof(*p));
 	p->id = ++st->next_pubid;
 	p->conn = c;
-	p->ch = r->ch;
+	chans_copy(&p->ch, &r->ch);
 	p->xdescr = xstrndup(r->descr, r->dlen);
 	p->xlen = r->dlen;
 	p->hash = xhash(st->seed, p->xdescr, p->xlen);
@@ -108,7 +110,7 @@ bk_store_subscribe(struct bk_store *st, struct bk_conn *c, const struct bk_req *
 
 	s = xcalloc(1, sizeof(*s));
 	s->conn = c;
-	s->ch = r->ch;
+	chans_copy(&s->ch, &r->ch);
 	s->dattr = xstrndup(r->descr, r->dlen);
 	s->dlen = r->dlen;
 	s->agent = agent_get(st, c->agent, 1);
@@ -131,6 +133,7 @@ bk_store_withdraw(struct bk_store *st, struct bk_pub *p, const char *why)
 	TAILQ_REMOVE(&st->pubs, p, entry);
 	TAILQ_REMOVE(&p->conn->pubs, p, centry);
 	st->npubs--;
+	chans_free(&p->ch);
 	free(p->xdescr);
 	free(p);
 }
@@ -142,6 +145,7 @@ bk_store_unsubscribe(struct bk_store *st, struct bk_sub *s)
 	st->nsubs--;
 	s->agent->nsubs--;
 	agent_put(st, s->agent);
+	chans_free(&s->ch);
 	free(s->dattr);
 	free(s);
 }
@@ -217,6 +221,23 @@ deliver(struct bk_store *st, struct bk_pub *p, struct bk_sub *s, size_t ch,
 	say(st, s->conn->udata, LOG_LVL_INFO, "delivered publication p%llu "
 	    "(channel %s%s)", (unsigned long long)p->id, hex,
 	    p->ch.len[ch] > 8 ? "..." : "");
+}
+
+static void
+chans_copy(struct bk_chans *c, const struct bk_chset *from)
+{
+	c->n = from->n;
+	c->len = xmalloc(from->n);
+	c->id = xcalloc(from->n, sizeof(*c->id));
+	memcpy(c->len, from->len, from->n);
+	memcpy(c->id, from->id, from->n * sizeof(*c->id));
+}
+
+static void
+chans_free(struct bk_chans *c)
+{
+	free(c->len);
+	free(c->id);
 }
 
 static uint64_t
