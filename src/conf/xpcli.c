@@ -23,13 +23,15 @@ static const struct xpmgr_cli_opt cli_opts[] = {
 	{ 'a', "addr", "ADDR[:PORT]", "where to listen (0.0.0.0:20556); proxy mode: the proxy" },
 	{ 'c', "config", "PATH", "configuration file (default ~/.pktlab/xpmgr.conf)" },
 	{ 'h', "help", NULL, "print this help and exit" },
-	{ 'i', "hostid", "HOSTID", "add hostid=HOSTID to every published descriptor" },
+	{ 'i', "hostid", "HOSTID", "publish hostid=HOSTID: only endpoints with a "
+	    "matching host id come" },
 	{ 'n', "attempts", "N", "stop after N endpoint sessions (default: no limit)" },
 	{ 'p', "publish-addr", "ADDR[:PORT]", "controller address to publish "
 	    "(overrides PubControllerAddr)" },
 	{ 'q', "quiet", NULL, "log less (repeatable)" },
 	{ 's', "singleton", NULL, "singleton mode: one mlet receives every endpoint" },
-	{ 't', "check", NULL, "check config, credentials and MLET, print the plan, exit" },
+	{ 't', "check", NULL, "check config, credentials and MLET, print the plan "
+	    "(with each XPUB), exit; contacts nothing" },
 	{ 'v', "verbose", NULL, "log more (repeatable)" },
 	{ 0, "version", NULL, "print the version and exit" },
 };
@@ -63,7 +65,9 @@ xpmgr_cli_help(void)
 	if (text[0] != '\0')
 		return text;
 	r = snprintf(text, sizeof(text), "usage: %s\n\n"
-	    "Run MLET for every PacketLab endpoint that connects (see pktxpmgr(1)).\n\n",
+	    "Run MLET for every PacketLab endpoint that connects; with\n"
+	    "EnableExpPublication 1, publish the experiments to a broker first so\n"
+	    "that subscribed endpoints come (see pktxpmgr(1)).\n\n",
 	    cli_synopsis);
 	used = (size_t)r;
 	for (i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++) {

@@ -103,6 +103,7 @@ static const struct xpd_def xpd_defs[XPD_COUNT] = {
 					    F(bootstrap_timeout) },
 	[XPD_HANDSHAKE_TIMEOUT] =	{ "HandshakeTimeout", T_TIMEOUT, F(handshake_timeout) },
 	[XPD_SETUP_TIMEOUT] =		{ "SetupTimeout", T_TIMEOUT, F(setup_timeout) },
+	[XPD_BROKER_TIMEOUT] =		{ "BrokerTimeout", T_TIMEOUT, F(broker_timeout) },
 };
 #undef F
 
@@ -216,6 +217,7 @@ xpmgr_conf_parse(struct xpmgr_conf *c, const char *path, const char *buf, size_t
 	c->backlog_timeout = XPMGR_DEF_BACKLOG_TIMEOUT;
 	c->bootstrap_timeout = XPMGR_DEF_BOOTSTRAP_TIMEOUT;
 	c->handshake_timeout = XPMGR_DEF_HANDSHAKE_TIMEOUT;
+	c->broker_timeout = XPMGR_DEF_BROKER_TIMEOUT;
 	c->setup_timeout = XPMGR_DEF_SETUP_TIMEOUT;
 	c->max_attempts = UINT64_MAX;
 	c->log_level = LOG_LVL_INFO;

@@ -54,6 +54,7 @@ enum xpmgr_directive {
 	XPD_BOOTSTRAP_TIMEOUT,		/* BootstrapBacklogTimeout */
 	XPD_HANDSHAKE_TIMEOUT,		/* HandshakeTimeout (new) */
 	XPD_SETUP_TIMEOUT,		/* SetupTimeout (new) */
+	XPD_BROKER_TIMEOUT,		/* BrokerTimeout (new) */
 	XPD_COUNT
 };
 
@@ -75,6 +76,7 @@ int	 xpmgr_conf_err(const struct xpmgr_conf *c, char *err, size_t errlen,
 #define XPMGR_DEF_BOOTSTRAP_TIMEOUT	(5ull * PL_TICKS_PER_SEC)
 #define XPMGR_DEF_HANDSHAKE_TIMEOUT	(10ull * PL_TICKS_PER_SEC)
 #define XPMGR_DEF_SETUP_TIMEOUT		(10ull * PL_TICKS_PER_SEC)
+#define XPMGR_DEF_BROKER_TIMEOUT	(10ull * PL_TICKS_PER_SEC)
 #define XPMGR_DEF_LISTEN		"0.0.0.0"
 
 struct xpmgr_strlist {
@@ -146,6 +148,7 @@ struct xpmgr_conf {
 	uint64_t		 bootstrap_timeout;	/* ns */
 	uint64_t		 handshake_timeout;	/* ns, > 0 */
 	uint64_t		 setup_timeout;		/* ns, > 0 */
+	uint64_t		 broker_timeout;	/* ns, > 0: connect, TLS, each result */
 
 	/* From the command line (xpmgr_conf_apply_cli). */
 	struct pl_hostport	 listen;	/* passive: bind here; proxy: connect here */

@@ -68,8 +68,6 @@ sum_publication(FILE *f, const struct xpmgr_conf *c)
 	}
 	fprintf(f, "publication:      to broker %s (resolved when publishing)\n",
 	    pl_addr_fmt(&c->broker, hp, sizeof(hp)));
-	fprintf(f, "  not performed:  this version does not publish yet; pktxpmgr warns and\n"
-	    "                  greets endpoints that are pointed at it directly\n");
 	fprintf(f, "  agent cert:     %s\n", c->pub_agent_cert);
 	sum_list(f, "  broker roots:   ", &c->broker_roots,
 	    "none (the broker's agent certificate is checked for form only)");
@@ -79,6 +77,8 @@ sum_publication(FILE *f, const struct xpmgr_conf *c)
 		    sum_duration(c->greet_after_pub_end, hp, sizeof(hp)));
 	else
 		fprintf(f, "  period:         none (only pub_end overrides)\n");
+	fprintf(f, "  timeouts:       %s for connect, TLS and each result; retries "
+	    "back off from 1s to 1min\n", sum_duration(c->broker_timeout, d, sizeof(d)));
 	if (XPMGR_HAS(c, XPD_PUB_PRIO))
 		fprintf(f, "  exp_priority:   %ju\n", (uintmax_t)c->pub_prio);
 	if (c->countries.n > 0)

@@ -605,11 +605,13 @@ endpt_conf(struct init *in)
 	    "rooted at.\n"
 	    "EndpointOpPubKeyPath %s/keys/k_eop.pub\n"
 	    "\n"
-	    "# Broker subscription (PacketLab 1.1.0's pktendpt), not used by a\n"
-	    "# direct-mode endpoint:\n"
+	    "# Broker subscription (pktlab-endpoint without an address, as\n"
+	    "# PacketLab 1.1.0's pktendpt); unused when an address is given:\n"
 	    "# EndpointAgentCertPath %s/certs/agent_ep_ep.cert\n"
 	    "# SubPrivCertChainPath %s/certs/subcmd_eop_ep.cert\n"
-	    "# BrokerChainRootPath %s/keys/caida_k_bop.pub\n",
+	    "# BrokerChainRootPath %s/keys/caida_k_bop.pub\n"
+	    "# BrokerAddr pktbrokr.caida.org\n"
+	    "# AutoExtractChannel 1\n",
 	    h, h, h, h, h, h);
 }
 

@@ -155,6 +155,56 @@ struct ep_link;
 int	 ep_link_run(struct event_base *, const struct ep_conf *,
 	    const struct ep_sysparam *, const struct ep_target *, void *ssl_ctx,
 	    const char *snikey, uint64_t repeat);
+/*
+ * The same for one experiment on a loop the caller runs (subscription
+ * mode): done(arg, status, rhint) is called from the loop once it is over
+ * (rhint: the yield time, or 0); the caller then frees the link.
+ */
+typedef void	 ep_link_done_fn(void *arg, int status, pl_time_t rhint);
+struct ep_link	*ep_link_start(struct event_base *, const struct ep_conf *,
+	    const struct ep_sysparam *, const struct ep_target *, void *ssl_ctx,
+	    const char *snikey, ep_link_done_fn *, void *);
+/* End it early: suspend sends suspd first (preemption, broker spec §1.8). */
+void	 ep_link_stop(struct ep_link *, int suspend, const char *why);
+void	 ep_link_free(struct ep_link *);
+
+/* ------------------------------------------------------------------ */
+/* broker.c: subscription mode's link to the broker (broker spec §1.4-1.7) */
+
+struct cred_keys;
+struct ssl_ctx_st;
+struct evp_pkey_st;
+
+/*
+ * Load SubPrivCertChainPath and build the subscription (ep_sub_build).
+ * Returns 0, or -1 with why.
+ */
+int	 ep_submsgs_build(const struct ep_conf *, struct evp_pkey_st *key,
+	    const struct cred_keys *oproots, struct ep_submsgs *, char *why,
+	    size_t whylen);
+
+/* An XNOTIFY's xdescr (possibly empty), borrowed for the call. */
+typedef void	 ep_xdescr_fn(void *arg, const char *xdescr, size_t len);
+struct ep_broker;
+/* Subscribe, and keep subscribed, until freed. */
+struct ep_broker *ep_broker_start(struct event_base *, const struct ep_conf *,
+	    struct ssl_ctx_st *, const struct ep_submsgs *, ep_xdescr_fn *,
+	    void *);
+void	 ep_broker_free(struct ep_broker *);
+uint64_t ep_broker_attempts(const struct ep_broker *);
+
+/* ------------------------------------------------------------------ */
+/* pool.c: subscription mode: the descriptor pool and its experiments */
+
+/*
+ * Subscribe and run the experiments the broker sends, one at a time, until
+ * `repeat` experiments ended (0: for ever) or a signal.  Returns the exit
+ * status: 0 when every experiment ended normally.
+ */
+int	 ep_sub_run(struct event_base *, const struct ep_conf *,
+	    const struct ep_sysparam *, struct ssl_ctx_st *ctrl_ctx,
+	    struct ssl_ctx_st *broker_ctx, const struct ep_submsgs *,
+	    uint64_t repeat);
 
 /* ------------------------------------------------------------------ */
 /* sysinfo.c */

@@ -59,6 +59,9 @@ struct ep_link {
 	pl_time_t		 rhint;
 	int			 stopping;
 	int			 status;
+	ep_link_done_fn		*done;		/* embedded (subscription mode) */
+	void			*done_arg;
+	struct event		*done_ev;
 	unsigned		 seq;
 	const char		*errs;		/* first attempt failure, for the log */
 	char			 err[512];
@@ -78,6 +81,39 @@ static void	 next_cb(evutil_socket_t, short, void *);
 static void	 signal_cb(evutil_socket_t, short, void *);
 static void	 drop_attempt(struct ep_link *);
 static void	 stop(struct ep_link *, int status);
+static void	 done_cb(evutil_socket_t, short, void *);
+
+static void
+link_init(struct ep_link *l, struct event_base *base,
+    const struct ep_conf *conf, const struct ep_sysparam *sys,
+    const struct ep_target *target, void *ssl_ctx, const char *snikey,
+    uint64_t repeat)
+{
+	memset(l, 0, sizeof(*l));
+	l->base = base;
+	l->conf = conf;
+	l->sys = sys;
+	l->target = target;
+	l->ssl_ctx = ssl_ctx;
+	l->snikey = snikey;
+	l->repeat = repeat;
+	l->fd = -1;
+	l->timer = evtimer_new(base, timer_cb, l);
+	l->next_ev = event_new(base, -1, 0, next_cb, l);
+	if (l->timer == NULL || l->next_ev == NULL)
+		fatalx("libevent: cannot create the link's events");
+}
+
+static void
+link_release(struct ep_link *l)
+{
+	drop_attempt(l);
+	if (l->sess != NULL)
+		ep_session_free(l->sess);
+	l->sess = NULL;
+	event_free(l->timer);
+	event_free(l->next_ev);
+}
 
 int
 ep_link_run(struct event_base *base, const struct ep_conf *conf,
@@ -86,21 +122,10 @@ ep_link_run(struct event_base *base, const struct ep_conf *conf,
 {
 	struct ep_link	 l;
 
-	memset(&l, 0, sizeof(l));
-	l.base = base;
-	l.conf = conf;
-	l.sys = sys;
-	l.target = target;
-	l.ssl_ctx = ssl_ctx;
-	l.snikey = snikey;
-	l.repeat = repeat;
-	l.fd = -1;
-	l.timer = evtimer_new(base, timer_cb, &l);
-	l.next_ev = event_new(base, -1, 0, next_cb, &l);
+	link_init(&l, base, conf, sys, target, ssl_ctx, snikey, repeat);
 	l.sig_int = evsignal_new(base, SIGINT, signal_cb, &l);
 	l.sig_term = evsignal_new(base, SIGTERM, signal_cb, &l);
-	if (l.timer == NULL || l.next_ev == NULL || l.sig_int == NULL ||
-	    l.sig_term == NULL)
+	if (l.sig_int == NULL || l.sig_term == NULL)
 		fatalx("libevent: cannot create the link's events");
 	evsignal_add(l.sig_int, NULL);
 	evsignal_add(l.sig_term, NULL);
@@ -108,14 +133,62 @@ ep_link_run(struct event_base *base, const struct ep_conf *conf,
 	attempt(&l);
 	event_base_dispatch(base);
 
-	drop_attempt(&l);
-	if (l.sess != NULL)
-		ep_session_free(l.sess);
-	event_free(l.timer);
-	event_free(l.next_ev);
+	link_release(&l);
 	event_free(l.sig_int);
 	event_free(l.sig_term);
 	return l.status;
+}
+
+struct ep_link *
+ep_link_start(struct event_base *base, const struct ep_conf *conf,
+    const struct ep_sysparam *sys, const struct ep_target *target,
+    void *ssl_ctx, const char *snikey, ep_link_done_fn *done, void *arg)
+{
+	struct ep_link	*l = xmalloc(sizeof(*l));
+
+	link_init(l, base, conf, sys, target, ssl_ctx, snikey, 1);
+	l->done = done;
+	l->done_arg = arg;
+	if ((l->done_ev = event_new(base, -1, 0, done_cb, l)) == NULL)
+		fatalx("libevent: cannot create the link's events");
+	attempt(l);
+	return l;
+}
+
+void
+ep_link_stop(struct ep_link *l, int suspend, const char *why)
+{
+	struct pl_msg	 m;
+
+	l->stopping = 1;
+	if (l->sess != NULL) {
+		if (suspend) {
+			pl_msg_empty(&m, PL_SUSPD);
+			ep_out_push(l->sess, &m, 0, NULL, 0);
+		}
+		ep_session_close(l->sess, EP_END_DONE, suspend, "%s", why);
+		return;
+	}
+	drop_attempt(l);
+	stop(l, 1);
+}
+
+void
+ep_link_free(struct ep_link *l)
+{
+	if (l == NULL)
+		return;
+	link_release(l);
+	event_free(l->done_ev);
+	free(l);
+}
+
+static void
+done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ep_link	*l = arg;
+
+	l->done(l->done_arg, l->status, l->rhint);
 }
 
 /* One connection attempt: resolve, then try each address. */
@@ -443,5 +516,8 @@ stop(struct ep_link *l, int status)
 {
 	l->status = status;
 	drop_attempt(l);
-	event_base_loopbreak(l->base);
+	if (l->done != NULL)
+		event_active(l->done_ev, 0, 0);
+	else
+		event_base_loopbreak(l->base);
 }

@@ -1,11 +1,14 @@
 /*
  * main.c: pktlab-endpoint's command line, configuration and credentials.
  *
- *   pktlab-endpoint [-hqvV] [-c CONF] [-k SNIKEY] [-r N] ADDR[:PORT]
+ *   pktlab-endpoint [-hqvV] [-c CONF] [-k SNIKEY] [-r N] [ADDR[:PORT]]
  *
  * Direct mode (1.1.0's "no subscription" mode): dial the controller at
  * ADDR[:PORT] (default port 20556), run one experiment and exit 0 when the
  * controller closes; -r N runs N experiments in a row (0: for ever).
+ * Without ADDR, subscription mode (broker spec §1): subscribe to
+ * BrokerAddr and run the experiments it announces (pool.c, broker.c);
+ * with NoSubMode 1 and no ADDR, direct mode to 127.0.0.1:20556 as 1.1.0.
  */
 #include <sys/types.h>
 
@@ -46,6 +49,14 @@ static char	*default_conf(void);
 static int	 load_conf(struct ep_conf *, const char *path, int must_exist);
 static void	 conf_diag(void *, enum ep_diag_level, unsigned, const char *);
 static SSL_CTX	*load_tls(const struct ep_conf *, const char *path, struct creds *);
+static int	 run_sub(struct event_base *, const struct ep_conf *,
+		    const struct ep_sysparam *, const char *path, SSL_CTX *,
+		    struct creds *, uint64_t repeat);
+
+struct diagctx {
+	const char	*path;
+	int		 nerr;
+};
 
 enum { OPT_INSECURE = 256 };
 
@@ -77,6 +88,7 @@ main(int argc, char *argv[])
 	char			 hpbuf[PL_HOST_MAX + 16];
 	uint64_t		 repeat = 1;
 	int			 ch, level = LOG_LVL_INFO, insecure = 0, status = 1;
+	int			 repeat_set = 0, sub = 0;
 
 	log_init(argv[0], level);
 	while ((ch = getopt_long(argc, argv, "+c:k:r:qvhV", longopts, NULL)) != -1) {
@@ -94,6 +106,7 @@ main(int argc, char *argv[])
 			if (pl_val_u64(optarg, strlen(optarg), &repeat, why,
 			    sizeof(why)) == -1)
 				usage_error("-r: %s", why);
+			repeat_set = 1;
 			break;
 		case 'q':
 			level--;
@@ -116,22 +129,43 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (argc > 1)
 		usage(stderr, 2);
 	log_set_level(level);
-
-	if (pl_addr_split(argv[0], EP_PORT_DEFAULT, &hp, why, sizeof(why)) == -1)
+	if (argc == 1 && pl_addr_split(argv[0], EP_PORT_DEFAULT, &hp, why,
+	    sizeof(why)) == -1)
 		usage_error("controller address %s", why);
-	target.host = hp.host;
-	target.port = hp.port;
-	target.display = pl_addr_fmt(&hp, hpbuf, sizeof(hpbuf));
 
 	ep_conf_init(&conf);
 	memset(&creds, 0, sizeof(creds));
 	if (confpath == NULL)
 		confpath = ownpath = default_conf();
-	if (load_conf(&conf, confpath, ownpath == NULL || !insecure) == -1)
+	if (load_conf(&conf, confpath, ownpath == NULL || !insecure ||
+	    argc == 0) == -1)
 		goto done;
+	if (argc == 0 && !conf.nosubmode) {
+		struct diagctx	 d = { confpath, 0 };
+
+		sub = 1;
+		if (insecure)
+			usage_error("--insecure-plaintext needs ADDR: a broker "
+			    "is always reached with TLS");
+		if (ep_conf_check_sub(&conf, conf_diag, &d) > 0) {
+			log_warnx("%s: incomplete for subscription mode; give "
+			    "ADDR for direct mode, or set NoSubMode 1", confpath);
+			goto done;
+		}
+		if (!repeat_set)
+			repeat = 0;
+	} else {
+		/* 1.1.0: NoSubMode 1 without ADDR dials the local default. */
+		if (argc == 0)
+			(void)pl_addr_split("127.0.0.1", EP_PORT_DEFAULT, &hp,
+			    why, sizeof(why));
+		target.host = hp.host;
+		target.port = hp.port;
+		target.display = pl_addr_fmt(&hp, hpbuf, sizeof(hpbuf));
+	}
 	if (snikey == NULL)
 		snikey = conf.snikey;
 	ep_sysinfo_fill(&conf);
@@ -152,11 +186,17 @@ main(int argc, char *argv[])
 		fatalx("libevent: cannot create the event loop");
 	event_config_free(cfg);
 
-	log_info("pktlab-endpoint %s: controller %s, %s%s%s, %llu experiment%s",
-	    PKTXP_VERSION, target.display, insecure ? "plaintext" : "TLS",
-	    snikey != NULL ? ", SNI " : "", snikey != NULL ? snikey : "",
-	    (unsigned long long)repeat, repeat == 1 ? "" : "s");
-	status = ep_link_run(base, &conf, &sys, &target, ctx, snikey, repeat);
+	if (sub)
+		status = run_sub(base, &conf, &sys, confpath, ctx, &creds, repeat);
+	else {
+		log_info("pktlab-endpoint %s: controller %s, %s%s%s, %llu "
+		    "experiment%s", PKTXP_VERSION, target.display, insecure ?
+		    "plaintext" : "TLS", snikey != NULL ? ", SNI " : "",
+		    snikey != NULL ? snikey : "", (unsigned long long)repeat,
+		    repeat == 1 ? "" : "s");
+		status = ep_link_run(base, &conf, &sys, &target, ctx, snikey,
+		    repeat);
+	}
 
 	event_base_free(base);
 done:
@@ -173,14 +213,21 @@ static void
 usage(FILE *f, int status)
 {
 	fprintf(f,
-"usage: pktlab-endpoint [-hqvV] [-c CONF] [-k SNIKEY] [-r N] ADDR[:PORT]\n"
+"usage: pktlab-endpoint [-hqvV] [-c CONF] [-k SNIKEY] [-r N] [ADDR[:PORT]]\n"
 "\n"
-"A PacketLab endpoint in direct mode: connects to the controller at\n"
-"ADDR[:PORT] (default port %u), runs its experiment and exits.\n"
+"A PacketLab endpoint.  With ADDR, direct mode: connects to the controller\n"
+"at ADDR[:PORT] (default port %u), runs its experiment and exits.\n"
+"Without ADDR, subscription mode (NoSubMode 0, the default): subscribes to\n"
+"the broker at BrokerAddr (default port %u) and runs each experiment it\n"
+"announces, one at a time, until stopped (or -r N experiments ended).\n"
+"It needs BrokerAddr, BrokerChainRootPath, EndpointAgentCertPath,\n"
+"SubPrivCertChainPath, EndpointOpPubKeyPath and BrokerChannel or\n"
+"AutoExtractChannel 1 in the configuration.\n"
 "\n"
 "  -c, --config CONF     configuration file (default ~/%s)\n"
 "  -k, --sni-key SNIKEY  send SNIKEY as TLS SNI (1-63 of [a-z0-9])\n"
-"  -r, --repeat N        run N experiments in a row; 0 runs for ever (default 1)\n"
+"  -r, --repeat N        run N experiments, then exit; 0 runs for ever\n"
+"                        (default 1 in direct mode, 0 in subscription mode)\n"
 "  -q, --quiet           log less (repeatable)\n"
 "  -v, --verbose         log more (repeatable)\n"
 "  -V, --version         print the version and exit\n"
@@ -189,7 +236,7 @@ usage(FILE *f, int status)
 "                        TEST ONLY: no TLS, no credentials, no limits\n"
 "\n"
 "Exit status: 0 when every experiment ended normally, 1 otherwise, 2 on a\n"
-"usage error.\n", EP_PORT_DEFAULT, DEFAULT_CONF);
+"usage error.\n", EP_PORT_DEFAULT, EP_BROKER_PORT, DEFAULT_CONF);
 	exit(status);
 }
 
@@ -219,16 +266,15 @@ default_conf(void)
 	return xasprintf("%s/%s", home, DEFAULT_CONF);
 }
 
-struct diagctx {
-	const char	*path;
-	int		 nerr;
-};
-
 static void
 conf_diag(void *arg, enum ep_diag_level lvl, unsigned line, const char *msg)
 {
 	struct diagctx	*d = arg;
 
+	if (line == 0 && lvl != EP_DIAG_NOTE) {
+		log_warnx("%s: %s", d->path, msg);
+		return;
+	}
 	switch (lvl) {
 	case EP_DIAG_ERROR:
 		log_warnx("%s:%u: %s", d->path, line, msg);
@@ -307,4 +353,54 @@ load_tls(const struct ep_conf *conf, const char *path, struct creds *c)
 		return NULL;
 	}
 	return ctx;
+}
+
+/* Subscription mode: the broker's TLS context and the subscription. */
+static int
+run_sub(struct event_base *base, const struct ep_conf *conf,
+    const struct ep_sysparam *sys, const char *path, SSL_CTX *ctrl_ctx,
+    struct creds *c, uint64_t repeat)
+{
+	struct cred_tls_client	 tc;
+	struct cred_certs	 agent;
+	struct cred_keys	 roots;
+	struct cred_err		 err;
+	struct ep_submsgs	 msgs;
+	SSL_CTX			*bctx = NULL;
+	char			 why[512];
+	int			 status = 1;
+
+	memset(&agent, 0, sizeof(agent));
+	memset(&roots, 0, sizeof(roots));
+	if (ep_submsgs_build(conf, c->key, &c->roots, &msgs, why,
+	    sizeof(why)) == -1) {
+		log_warnx("%s: %s", path, why);
+		return 1;
+	}
+	if (cred_certs_load(&agent, (const char *const *)&conf->agent_cert, 1,
+	    &err) == -1 ||
+	    cred_keys_load(&roots, (const char *const *)conf->broker_roots,
+	    conf->nbroker_roots, &err) == -1) {
+		log_warnx("%s: %s", path, err.msg);
+		goto done;
+	}
+	tc.key = c->key;
+	tc.chain = &agent;
+	tc.roots = &roots;
+	tc.mode = CRED_MODE_AGENT;
+	if ((bctx = cred_tls_client_ctx(&tc, &err)) == NULL) {
+		log_warnx("broker TLS: %s", err.msg);
+		goto done;
+	}
+	log_info("pktlab-endpoint %s: subscription mode, broker %s, %llu "
+	    "experiment%s%s", PKTXP_VERSION, conf->broker_addr,
+	    (unsigned long long)repeat, repeat == 1 ? "" : "s",
+	    repeat == 0 ? " (for ever)" : "");
+	status = ep_sub_run(base, conf, sys, ctrl_ctx, bctx, &msgs, repeat);
+done:
+	SSL_CTX_free(bctx);
+	cred_certs_free(&agent);
+	cred_keys_free(&roots);
+	ep_submsgs_clear(&msgs);
+	return status;
 }

@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "util/util.h"
 #include "xpmgr/daemon.h"
+#include "xpmgr/pure/xpub.h"
 #include "xpmgr.h"
 
 /* What one ExpExec entry left behind for the TLS context and the summary. */
@@ -44,6 +45,7 @@ static int	check_entry(const struct xpmgr_conf *c, size_t i, const EVP_PKEY *key
 static int	check_tls(const struct xpmgr_conf *c, EVP_PKEY *key,
 		    struct check_entry *ce);
 static int	check_monitors(const struct xpmgr_conf *c, const struct check_entry *ce);
+static int	check_publication(const struct xpmgr_conf *c, const struct check_entry *ce);
 
 /* Report one problem; returns 1 so callers can count. */
 static int
@@ -110,6 +112,8 @@ xpmgr_check(const struct xpmgr_conf *c)
 	}
 	if (bad == 0)
 		bad += check_monitors(c, ce);
+	if (bad == 0 && c->enable_pub)
+		bad += check_publication(c, ce);
 	fflush(stdout);
 
 	for (i = 0; i < c->nexp; i++) {
@@ -247,4 +251,58 @@ check_monitors(const struct xpmgr_conf *c, const struct check_entry *ce)
 	}
 	xp_progs_free(&progs);
 	return 0;
+}
+
+/*
+ * The publication a run would make, message by message, per entry in the
+ * order they are sent (reverse config order): the XCERTs, then the exact
+ * XPUB (channels, eopkey, xdescr).  pub_end is shown as if publication
+ * started now.  Nothing is contacted.
+ */
+static int
+check_publication(const struct xpmgr_conf *c, const struct check_entry *ce)
+{
+	struct xp_pubplan	*p;
+	const struct check_entry *x;
+	uint8_t			 eopkey[PL_EOPKEY_LEN];
+	char			 why[600], chans[XP_CHANS_TEXT_MAX], hex[2 * PL_EOPKEY_LEN + 1];
+	uint64_t		 now = pl_time_now();
+	size_t			 i, j, k;
+	int			 bad = 0;
+
+	if (c->hostid != NULL && xp_hostid_check(c->hostid, why, sizeof(why)) == -1)
+		return check_fail(c, 0, NULL, "%s", why);
+	/* No pub_end anywhere: the configuration's own warning says so. */
+	if (XPMGR_HAS(c, XPD_PUB_PERIOD) && c->pub_period == 0)
+		log_warnx("%s:%u: PubPeriod 0: publication ends as soon as it is made, "
+		    "as in 1.1.0", c->path, c->line[XPD_PUB_PERIOD]);
+	printf("publication plan (sent in this order; pub_end as if started now):\n");
+	p = xmalloc(sizeof(*p));
+	for (k = 0, i = c->nexp; i-- > 0; k++) {
+		x = &ce[i];
+		if (x->roots.n > 0 && cred_key_raw(x->roots.key[x->chain.root], eopkey) == -1) {
+			bad += check_fail(c, c->exp[i].line, "ExpExec", "cannot read the "
+			    "EOp key");
+			continue;
+		}
+		if (xp_pubplan_build(c, i, x->roots.n > 0 ? x->chain.top_aki : NULL,
+		    x->roots.n > 0 ? eopkey : NULL, now, NULL, p, why, sizeof(why)) == -1) {
+			bad += check_fail(c, c->exp[i].line, "ExpExec", "%s", why);
+			continue;
+		}
+		printf("%zu. ExpExec (line %u):\n", k + 1, c->exp[i].line);
+		for (j = 0; x->roots.n > 0 && j < x->chain.n; j++)
+			printf("  XCERT %s (%zu bytes)\n", x->chain.cert[j].label,
+			    x->chain.cert[j].derlen);
+		printf("  XPUB channels:   %s\n", xp_pubplan_chans(p, chans, sizeof(chans)));
+		printf("  XPUB eopkey:     %s\n", x->roots.n > 0 ?
+		    pl_hex(p->eopkey, PL_EOPKEY_LEN, hex) : "zero (32 zero bytes: no "
+		    "trusted keys)");
+		printf("  XPUB xdescr:     %s\n", p->xdescr);
+		if (!p->sendable)
+			printf("  (controller_addr is the local address of the broker "
+			    "connection, known once connected)\n");
+	}
+	free(p);
+	return bad;
 }

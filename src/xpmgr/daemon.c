@@ -116,6 +116,12 @@ xpmgr_run(const struct xpmgr_conf *c)
 	if (c->max_attempts != UINT64_MAX)
 		log_info("-n %llu: greeting stops after that many sessions have started",
 		    (unsigned long long)c->max_attempts);
+	/* Publication (broker.c): greeting is up first, as in 1.1.0. */
+	if (c->enable_pub && xpb_start(&d, why, sizeof(why)) == -1) {
+		log_warnx("%s", why);
+		log_warnx("Experiment publication failed");
+		xpd_abort(&d, "publication could not start");
+	}
 
 	event_base_dispatch(d.base);
 
@@ -183,14 +189,10 @@ preflight(const struct xpmgr_conf *c)
 		    "in this version of pktxpmgr; use passive mode (EnableProxyMode 0)");
 		return -1;
 	}
-	if (c->enable_pub)
-		log_warnx("EnableExpPublication 1: this version does not publish "
-		    "experiments to a broker (%s); greeting endpoints anyway: point "
-		    "them at this address directly", c->broker_addr != NULL ?
-		    c->broker_addr : "no BrokerAddr");
-	if (c->hostid != NULL)
+	if (c->hostid != NULL && !c->enable_pub)
 		log_warnx("-i %s: the host id only filters a broker publication, "
-		    "which this version does not make; ignored", c->hostid);
+		    "and publication is off (EnableExpPublication 0); ignored",
+		    c->hostid);
 	/* 1.1.0 finds a bad path only when the first endpoint arrives. */
 	if (pl_path_check(c->mlet, PL_PATH_EXEC, why, sizeof(why)) == -1) {
 		log_warnx("mlet %s: %s", c->mlet, why);
@@ -223,6 +225,7 @@ xpd_wrapup(struct xpd *d, const char *why)
 	if (d->state != XPD_RUNNING)
 		return;
 	d->state = XPD_WRAPUP;
+	xpb_stop(d->pub, why);
 	log_info("stopping greeting endpoints (%s); waiting for %llu running "
 	    "session(s)", why, (unsigned long long)d->nsessions);
 	listener_close_all(d);
@@ -280,6 +283,15 @@ on_stop_signal(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopexit(d->base, NULL);
 }
 
+void
+xpd_abort(struct xpd *d, const char *why)
+{
+	log_warnx("%s: ending (exit 1)", why);
+	d->exit_code = 1;
+	if (d->state != XPD_FORCE)
+		xpd_force(d);
+}
+
 /* Cut every session, tell the mlets to terminate, kill them after a grace period. */
 static void
 xpd_force(struct xpd *d)
@@ -287,6 +299,7 @@ xpd_force(struct xpd *d)
 	struct timeval	 tv;
 
 	d->state = XPD_FORCE;
+	xpb_stop(d->pub, "forced end");
 	listener_close_all(d);
 	xp_singleton_close(d);
 	d->sg_expected_exit = 1;
@@ -368,6 +381,8 @@ xpd_free(struct xpd *d)
 	if (d->conf->singleton && d->sg_pid != 0 && !d->sg_reaped)
 		xp_children_detach(d->sg_pid);
 	session_gc(d);
+	xpb_free(d->pub);
+	d->pub = NULL;
 	ev_free(&d->sig_int);
 	ev_free(&d->sig_term);
 	ev_free(&d->sig_hup);

@@ -10,6 +10,7 @@
  *   mlet.c       spawning and reaping mlets; the singleton mlet
  *   programs.c   monitor programs: loading, encoding, digests
  *   tlsglue.c    the server TLS context and the entry a handshake chose
+ *   broker.c     publication to the broker (EnableExpPublication 1)
  *   pure/        framing, log text, EPADDR: no I/O (xppure.h, library plxpmgr)
  *
  * One process, one event_base, no threads: every callback runs to
@@ -110,6 +111,8 @@ const struct xp_entry *xp_tls_entry(struct xp_tls *t, struct ssl_st *ssl);
 const char	*xp_tls_sni(struct ssl_st *ssl);
 /* How many certificates of the endpoint's chain were verified (0: none sent). */
 size_t		 xp_tls_peer_ncerts(struct ssl_st *ssl);
+/* The controller key (a reference the context keeps). */
+struct evp_pkey_st *xp_tls_key(struct xp_tls *t);
 /* Why a handshake failed, for the log. */
 char		*xp_tls_failure(struct ssl_st *ssl, unsigned long err, char *out, size_t outlen);
 /*
@@ -305,6 +308,8 @@ struct xpd {
 	struct event		*sg_rev, *sg_wev;
 	struct xp_passq		 sg_queue;
 	int			 sg_expected_exit;	/* we closed the control socket */
+
+	struct xpb		*pub;		/* publication, or NULL */
 };
 
 /*
@@ -313,6 +318,8 @@ struct xpd {
  */
 int	 xpmgr_run(const struct xpmgr_conf *c);
 
+/* A start-up failure after the loop started: exit 1 (forced end). */
+void	 xpd_abort(struct xpd *d, const char *why);
 /* Start wrapping up (signal, -n reached, singleton gone). */
 void	 xpd_wrapup(struct xpd *d, const char *why);
 /* Check whether everything is over and leave the loop if so. */
@@ -321,5 +328,19 @@ void	 xpd_maybe_done(struct xpd *d);
 int	 xpd_count_start(struct xpd *d);
 /* May one more start be sent now (-n gate)? */
 int	 xpd_gate_open(const struct xpd *d);
+
+/* ---- broker.c: publication (xpmgr spec §8) ---- */
+
+struct xpb;
+/*
+ * Start publishing (d->pub): load what it needs, then connect on the loop.
+ * Returns 0, or -1 with why (a configuration problem).  Later failures are
+ * retried; a broker error during the first pass ends the daemon (exit 1);
+ * the end of the window plus GreetPeriodAfterPubEnd wraps the daemon up.
+ */
+int	 xpb_start(struct xpd *d, char *why, size_t whylen);
+/* Stop publishing now: close_notify and close.  Safe on NULL and twice. */
+void	 xpb_stop(struct xpb *b, const char *why);
+void	 xpb_free(struct xpb *b);
 
 #endif /* PL_XPMGR_DAEMON_H */

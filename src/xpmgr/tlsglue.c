@@ -172,6 +172,12 @@ xp_tls_warn_crash_110(const struct xpmgr_conf *c, unsigned line,
 	    certs->label[i], cred_lim_name(l), cred_lim_name(l));
 }
 
+EVP_PKEY *
+xp_tls_key(struct xp_tls *t)
+{
+	return t->key;
+}
+
 void
 xp_tls_free(struct xp_tls *t)
 {

@@ -33,7 +33,6 @@ has help.out '^usage: pktlab-endpoint .*ADDR\[:PORT\]'
 has help.out '--repeat N'
 run 0 version --version
 has version.out '^pktlab-endpoint [0-9]+\.[0-9]+'
-run 2 noaddr
 run 2 twoaddr 127.0.0.1 127.0.0.2
 run 2 badsni -k 'Not_Valid' 127.0.0.1
 has badsni.log 'an SNI key is 1 to 63'
@@ -55,6 +54,10 @@ has noconf.log "cannot read the configuration .*missing.conf"
 printf 'HostID x\n' >"$T/nocred.conf"
 run 1 nocred -c "$T/nocred.conf" 127.0.0.1
 has nocred.log "EndpointPrivKey and ControllerCertChainPath are needed"
+# Without ADDR: subscription mode, which names what the file lacks.
+run 1 noaddr -c "$T/nocred.conf"
+has noaddr.log "nocred.conf: subscription mode .*needs BrokerAddr"
+has noaddr.log "nocred.conf: incomplete for subscription mode"
 
 # Relative paths start in the configuration's folder.
 mkdir -p "$T/home/keys" "$T/home/certs"

@@ -38,7 +38,8 @@ st=0
 env HOME="$H" "$BIN/pktxpmgr" -t "$MLET" >"$T/a.out" 2>"$T/a.err" </dev/null || st=$?
 [ "$st" = 0 ] || { fail "init conf: exit $st"; cat "$T/a.err" >&2; }
 has a.out "publication:      to broker pktbrokr.caida.org:20556 (resolved when publishing)"
-has a.out "  not performed:  this version does not publish yet; pktxpmgr warns and"
+has a.out "publication plan (sent in this order; pub_end as if started now):"
+has a.out "  XPUB xdescr:     pub_end="
 has a.out "ExpExec (line "
 [ "$(grep -c "(key channel)" "$T/a.out")" = 2 ] || fail "want 2 key channels"
 [ "$(grep "(key channel)" "$T/a.out" | sort -u | wc -l)" = 2 ] || fail "key channels not distinct"

@@ -64,6 +64,10 @@ static const struct {
 	    "nanoseconds, optionally with a unit ns, us, ms or s" },
 	{ REQ EXP "SetupTimeout 10 s\n", F "4: SetupTimeout: \"10 s\": expected a number "
 	    "of nanoseconds, optionally with a unit ns, us, ms or s" },
+	{ REQ EXP "BrokerTimeout 0\n", F "4: BrokerTimeout: \"0\": a timeout must "
+	    "be longer than 0" },
+	{ REQ EXP "BrokerTimeout 1min\n", F "4: BrokerTimeout: \"1min\": expected a "
+	    "number of nanoseconds, optionally with a unit ns, us, ms or s" },
 	/* Addresses (never resolved while parsing). */
 	{ REQ EXP "BrokerAddr h:p:q\n", F "4: BrokerAddr: \"h:p:q\": too many ':' for "
 	    "HOST:PORT, and not an IPv6 address (write [IPv6]:PORT)" },

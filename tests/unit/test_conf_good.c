@@ -123,6 +123,7 @@ START_TEST(test_init_conf)
 	ck_assert_uint_eq(conf.bootstrap_timeout, 5000000000ull);
 	ck_assert_uint_eq(conf.handshake_timeout, 10000000000ull);
 	ck_assert_uint_eq(conf.setup_timeout, 10000000000ull);
+	ck_assert_uint_eq(conf.broker_timeout, 10000000000ull);
 	ck_assert_uint_eq(conf.greet_after_pub_end, 0);
 	ck_assert_uint_eq(conf.countries.n + conf.locations.n + conf.proxy_roots.n, 0);
 }
@@ -158,6 +159,7 @@ START_TEST(test_values)
 	    "TargetBacklogConn 18446744073709551615\n"
 	    "HandshakeTimeout 500ms\n"
 	    "SetupTimeout 3s\n"
+	    "BrokerTimeout 2500ms\n"
 	    "BacklogConnTimeout 0\n"
 	    "ProxyCertRootPath /a.pub,/b.pub\n");
 	ck_assert_uint_eq(conf.pub_prio, 7);
@@ -172,6 +174,7 @@ START_TEST(test_values)
 	ck_assert_uint_eq(conf.target_backlog, UINT64_MAX);
 	ck_assert_uint_eq(conf.handshake_timeout, 500000000ull);
 	ck_assert_uint_eq(conf.setup_timeout, 3000000000ull);
+	ck_assert_uint_eq(conf.broker_timeout, 2500000000ull);
 	ck_assert_uint_eq(conf.backlog_timeout, 0);
 	ck_assert_uint_eq(conf.proxy_roots.n, 2);
 	ck_assert_str_eq(conf.proxy_roots.v[1], "/b.pub");

@@ -88,7 +88,8 @@ START_TEST(every_directive)
 
 	ck_assert_int_eq(parse(&c, text, &d), 0);
 	ck_assert_int_eq(d.n[EP_DIAG_WARN], 0);
-	ck_assert_int_eq(d.n[EP_DIAG_NOTE], 1);		/* the broker setting */
+	ck_assert_int_eq(d.n[EP_DIAG_NOTE], 0);
+	ck_assert_str_eq(c.agent_cert, "/etc/pktlab/certs/agent_ep_ep.cert");
 	ck_assert_str_eq(c.privkey, "/home/u/.pktlab/keys/k_ep");
 	ck_assert_uint_eq(c.nchain, 2);
 	ck_assert_str_eq(c.chain[0], "/etc/pktlab/certs/subcmd_eop_ep.cert");

@@ -37,6 +37,12 @@ struct ep_addr4 {
 	uint8_t		 mask[4];
 };
 
+/* One BrokerChannel element: len 0 stands for the private list (§1.5). */
+struct ep_channel {
+	uint8_t		 len;
+	uint8_t		 id[32];
+};
+
 struct ep_conf {
 	char		*dir;		/* folder of the file: base of relative paths */
 	/* Credentials (1.1.0 names). */
@@ -71,6 +77,24 @@ struct ep_conf {
 	uint64_t	 setup_timeout;
 	uint64_t	 close_timeout;
 	uint64_t	 connect_attempts;	/* 0: for ever */
+	/* Broker subscription (1.1.0 names, broker spec §1.3). */
+	int		 nosubmode;	/* NoSubMode (first occurrence wins) */
+	unsigned	 nosubmode_line;	/* 0: not set */
+	char		*broker_addr;	/* BrokerAddr, checked with pl_addr_split */
+	unsigned	 broker_addr_line;
+	char		**broker_roots;	/* BrokerChainRootPath */
+	size_t		 nbroker_roots;
+	char		*agent_cert;	/* EndpointAgentCertPath */
+	char		**subchain;	/* SubPrivCertChainPath, in file order */
+	size_t		 nsubchain;
+	int		 have_channels;	/* BrokerChannel with a value */
+	unsigned	 channel_line;
+	struct ep_channel *chan;
+	size_t		 nchan;
+	int		 autoextract;	/* AutoExtractChannel (first occurrence wins) */
+	unsigned	 autoextract_line;
+	char		*dattr;		/* EndpointAttr, a valid dattr; NULL: none */
+	size_t		 dattrlen;
 };
 
 /* A diagnostic: severity, line (0: the file as a whole) and text. */
@@ -89,6 +113,13 @@ void	 ep_conf_clear(struct ep_conf *);
  */
 int	 ep_conf_parse(struct ep_conf *, const char *buf, size_t len,
 	    const char *dir, ep_diag_fn *, void *arg);
+/*
+ * What subscription mode needs (broker spec §1.3, and §1.11: also
+ * SubPrivCertChainPath and a channel source).  Each missing piece goes to
+ * diag, with the line of a related directive when there is one.  Returns
+ * the number of errors.
+ */
+int	 ep_conf_check_sub(const struct ep_conf *, ep_diag_fn *, void *);
 /* 1 when (af, 4 or 16 bytes) is an allowed destination under AllowedDest. */
 int	 ep_conf_dest_ok(const struct ep_conf *, int af, const void *addr);
 
@@ -158,5 +189,117 @@ typedef void	 ep_vmem_change_fn(void *arg, uint8_t sktid,
 		    const struct ep_sktinfo *before);
 void	 ep_vmem_write(struct ep_vmem *, uint32_t addr, const uint8_t *data,
 	    size_t len, ep_vmem_change_fn *changed, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* sub.c: subscription mode's pure parts (broker spec §1.5-1.8, §1.11) */
+
+#define EP_BROKER_PORT		20557
+#define EP_XDESCR_MAX		4094	/* 1.1.0's deputy buffer less 2 */
+#define EP_CTRLADDR_MAX		255	/* controller_addr bytes kept by 1.1.0 */
+#define EP_SEEN_MAX		4096	/* descriptors remembered for de-duplication */
+
+/*
+ * The XSUB channel list of §1.5 from the AKIs of the SubPrivCertChainPath
+ * certificates (file order): AutoExtractChannel's private list is every
+ * AKI, last file first; BrokerChannel absent means the private list, else
+ * each element adds itself or, when empty, the whole private list.  The
+ * ids point into aki[] and conf.  Returns 0, or -1 with why.
+ */
+int	 ep_sub_chlist(const struct ep_conf *, const uint8_t (*aki)[32],
+	    size_t n, struct pl_chlist *, char *why, size_t whylen);
+/* Index of the key whose id is aki (ids[n][32]), or -1. */
+int	 ep_sub_eopkey(const uint8_t (*ids)[32], size_t n, const uint8_t aki[32]);
+
+/* The encoded XCERTs (file order) and the XSUB, sent in one go. */
+struct ep_submsgs {
+	size_t		 n;
+	uint8_t		**buf;
+	size_t		*len;
+	size_t		 nchan;		/* channels in the xsub */
+};
+
+struct cred_cert;
+struct cred_keys;
+/*
+ * The subscription from the decoded SubPrivCertChainPath certificates
+ * (file order): one must have SKI = kid (the endpoint key's id), the
+ * last one's AKI picks the eopkey among oproots, the chlist follows
+ * ep_sub_chlist and the dattr is EndpointAttr.  Returns 0, or -1 with why.
+ */
+int	 ep_sub_build(const struct ep_conf *, const struct cred_cert *, size_t n,
+	    const uint8_t kid[32], const struct cred_keys *oproots,
+	    struct ep_submsgs *, char *why, size_t whylen);
+void	 ep_submsgs_clear(struct ep_submsgs *);
+
+/* The pairs of an accepted xdescr that the endpoint uses (§1.8). */
+struct ep_xdescr {
+	char		 host[EP_CTRLADDR_MAX + 1];	/* controller, no brackets */
+	uint16_t	 port;
+	char		 addr[EP_CTRLADDR_MAX + 1];	/* controller_addr as sent */
+	char		 sni[64];	/* "" : no SNI */
+	uint32_t	 prio;		/* exp_priority, as 1.1.0 reads it */
+	int		 has_pub_end;
+	pl_time_t	 pub_end;	/* ns since the epoch */
+};
+
+/*
+ * Accept or refuse an xdescr from an XNOTIFY: at most EP_XDESCR_MAX bytes,
+ * a valid xdescr, a controller_addr that splits (at the last ':' as 1.1.0,
+ * or [v6]:port) and fits, a sni_key that is empty or a valid snikey, a
+ * decimal pub_end.  For a repeated name the last occurrence wins.
+ * Returns 0, or -1 with why.
+ */
+int	 ep_xdescr_accept(const char *, size_t, struct ep_xdescr *, char *why,
+	    size_t whylen);
+
+/* The descriptor pool: one experiment at a time, by priority, no repeats. */
+struct ep_pool_ent {
+	uint64_t	 id;		/* arrival order, from 1 */
+	char		*text;
+	size_t		 len;
+	struct ep_xdescr d;
+	pl_time_t	 eligible;	/* yield: not before this */
+	int		 running;
+};
+
+struct ep_pool {
+	struct ep_pool_ent *ent;
+	size_t		 n;
+	uint64_t	 next_id;
+	char		**seen;		/* ring of every descriptor taken in */
+	size_t		*seenlen;
+	size_t		 nseen, seenpos;
+};
+
+enum ep_pool_add {
+	EP_POOL_ADDED,
+	EP_POOL_DUP,		/* byte-identical to one taken in before */
+	EP_POOL_EXPIRED,	/* pub_end is past */
+};
+
+void	 ep_pool_init(struct ep_pool *);
+void	 ep_pool_clear(struct ep_pool *);
+enum ep_pool_add ep_pool_add(struct ep_pool *, const char *, size_t,
+	    const struct ep_xdescr *, pl_time_t now);
+/* Remove waiting descriptors whose pub_end is past; returns how many. */
+size_t	 ep_pool_expire(struct ep_pool *, pl_time_t now,
+	    void (*each)(void *, const struct ep_pool_ent *), void *arg);
+/*
+ * The candidate (§1.8): highest exp_priority among the waiting ones that
+ * are eligible and not expired, ties to the newest.  NULL when none;
+ * *wake (when not NULL) is set to the next yield time, or 0.
+ */
+struct ep_pool_ent *ep_pool_pick(struct ep_pool *, pl_time_t now,
+	    pl_time_t *wake);
+/*
+ * The scheduling decision after an event: the descriptor to start now, or
+ * NULL.  With one running, only a candidate of strictly higher priority is
+ * returned, and *preempt is set: the running one must be suspended first.
+ */
+struct ep_pool_ent *ep_pool_next(struct ep_pool *, pl_time_t now,
+	    int *preempt);
+struct ep_pool_ent *ep_pool_running(struct ep_pool *);
+struct ep_pool_ent *ep_pool_get(struct ep_pool *, uint64_t id);
+void	 ep_pool_remove(struct ep_pool *, uint64_t id);
 
 #endif /* PL_ENDPT_H */

@@ -2,8 +2,7 @@
  * epconf.c: the directives of endpt.conf, read with the shared Key Value
  * lexer (conf/kv.h).  The credential directives keep their 1.1.0 names so
  * a file written by `pktlab-cred init` (or a 1.1.0 endpt.conf) works as it
- * is; the broker directives of 1.1.0 are recognised and noted as unused,
- * since this endpoint only runs in direct mode.
+ * is, and so do 1.1.0's broker subscription directives (broker spec §1.3).
  */
 #include <sys/socket.h>
 
@@ -16,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pktlab/nvp.h>
+
+#include "conf/addr.h"
 #include "conf/kv.h"
 #include "cred/cred.h"
 #include "endpoint/pure/endpt.h"
@@ -51,8 +53,18 @@ static int	 d_families(struct pctx *, const struct directive *, const char *, si
 static int	 d_bufmax(struct pctx *, const struct directive *, const char *, size_t);
 static int	 d_duration(struct pctx *, const struct directive *, const char *, size_t);
 static int	 d_attempts(struct pctx *, const struct directive *, const char *, size_t);
+static int	 d_bool(struct pctx *, const struct directive *, const char *, size_t);
+static int	 d_brokeraddr(struct pctx *, const struct directive *, const char *, size_t);
+static int	 d_brokerroots(struct pctx *, const struct directive *, const char *, size_t);
+static int	 d_agentcert(struct pctx *, const struct directive *, const char *, size_t);
+static int	 d_subchain(struct pctx *, const struct directive *, const char *, size_t);
+static int	 d_channel(struct pctx *, const struct directive *, const char *, size_t);
+static int	 d_dattr(struct pctx *, const struct directive *, const char *, size_t);
 
-/* Durations point at their field; zero_ok says whether 0 is allowed. */
+/*
+ * Durations and booleans point at their field; zero_ok says whether 0 is
+ * allowed.  BrokerChannel and EndpointAttr may be empty (= absent).
+ */
 static const struct directive {
 	const char	*name;
 	dir_fn		*fn;
@@ -63,6 +75,7 @@ static const struct directive {
 	{ "ControllerCertChainPath",	d_chain, 0, 0 },
 	{ "EndpointOpPubKeyPath",	d_oproots, 0, 0 },
 	{ "SNIKey",			d_snikey, 0, 0 },
+	{ "NoSubModeSNIKey",		d_snikey, 0, 0 },
 	{ "HostID",			d_hostid, 0, 0 },
 	{ "VMemLocalAddrStrIPv4",	d_laddr4, 0, 0 },
 	{ "VMemLocalAddrStrIPv6",	d_laddr6, 0, 0 },
@@ -82,12 +95,16 @@ static const struct directive {
 	{ "CloseTimeout",		d_duration,
 	    offsetof(struct ep_conf, close_timeout), 0 },
 	{ "ConnectAttempts",		d_attempts, 0, 0 },
-};
-
-/* 1.1.0 directives for the broker subscription, which direct mode does not use. */
-static const char *const unused_110[] = {
-	"EndpointAgentCertPath", "BrokerChainRootPath", "SubPrivCertChainPath",
-	"BrokerAddr", "EndpointAttr", "AutoExtractChannel",
+	{ "NoSubMode",			d_bool,
+	    offsetof(struct ep_conf, nosubmode), 0 },
+	{ "AutoExtractChannel",		d_bool,
+	    offsetof(struct ep_conf, autoextract), 0 },
+	{ "BrokerAddr",			d_brokeraddr, 0, 0 },
+	{ "BrokerChainRootPath",	d_brokerroots, 0, 0 },
+	{ "EndpointAgentCertPath",	d_agentcert, 0, 0 },
+	{ "SubPrivCertChainPath",	d_subchain, 0, 0 },
+	{ "BrokerChannel",		d_channel, 0, 0 },
+	{ "EndpointAttr",		d_dattr, 0, 0 },
 };
 
 void
@@ -125,6 +142,12 @@ ep_conf_clear(struct ep_conf *c)
 	free_list(&c->oproots, &c->noproots);
 	free(c->snikey);
 	free(c->allow);
+	free(c->broker_addr);
+	free_list(&c->broker_roots, &c->nbroker_roots);
+	free(c->agent_cert);
+	free_list(&c->subchain, &c->nsubchain);
+	free(c->chan);
+	free(c->dattr);
 	ep_conf_init(c);
 }
 
@@ -155,7 +178,10 @@ ep_conf_parse(struct ep_conf *c, const char *buf, size_t len, const char *dir,
 			if (pl_kv_is(&kv, directives[i].name))
 				break;
 		if (i < PL_NELEM(directives)) {
-			if (kv.vallen == 0)
+			if (kv.vallen == 0 && (directives[i].fn == d_channel ||
+			    directives[i].fn == d_dattr))
+				(void)directives[i].fn(&p, &directives[i], "", 0);
+			else if (kv.vallen == 0)
 				diag(&p, EP_DIAG_ERROR, "%s: missing value",
 				    directives[i].name);
 			else
@@ -163,15 +189,8 @@ ep_conf_parse(struct ep_conf *c, const char *buf, size_t len, const char *dir,
 				    kv.vallen);
 			continue;
 		}
-		for (i = 0; i < PL_NELEM(unused_110); i++)
-			if (pl_kv_is(&kv, unused_110[i]))
-				break;
-		if (i < PL_NELEM(unused_110))
-			diag(&p, EP_DIAG_NOTE, "%s: broker subscription setting, "
-			    "not used in direct mode", unused_110[i]);
-		else
-			diag(&p, EP_DIAG_WARN, "unknown directive %s, ignored",
-			    pl_val_quote(kv.key, kv.keylen, q, sizeof(q)));
+		diag(&p, EP_DIAG_WARN, "unknown directive %s, ignored",
+		    pl_val_quote(kv.key, kv.keylen, q, sizeof(q)));
 	}
 	return p.nerr;
 }
@@ -589,4 +608,203 @@ d_attempts(struct pctx *p, const struct directive *d, const char *s, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- broker subscription (broker spec §1.3) ---- */
+
+/*
+ * 0 or 1.  As in 1.1.0 the first occurrence wins (its options are applied
+ * from the last line up); a later one that differs is warned about.
+ */
+static int
+d_bool(struct pctx *p, const struct directive *d, const char *s, size_t n)
+{
+	unsigned	*line = (unsigned *)(void *)((char *)p->conf +
+			    (d->off == offsetof(struct ep_conf, nosubmode) ?
+			    offsetof(struct ep_conf, nosubmode_line) :
+			    offsetof(struct ep_conf, autoextract_line)));
+	int		*val = (int *)(void *)((char *)p->conf + d->off);
+	char		 q[PL_QUOTE_MAX];
+	int		 v;
+
+	if (n != 1 || (s[0] != '0' && s[0] != '1')) {
+		diag(p, EP_DIAG_ERROR, "%s: %s is not 0 or 1", d->name,
+		    pl_val_quote(s, n, q, sizeof(q)));
+		return -1;
+	}
+	v = s[0] - '0';
+	if (*line != 0) {
+		if (v != *val)
+			diag(p, EP_DIAG_WARN, "%s %d ignored: line %u already "
+			    "set it to %d, and as in PacketLab 1.1.0 the first "
+			    "occurrence wins", d->name, v, *line, *val);
+		return 0;
+	}
+	*val = v;
+	*line = p->line;
+	return 0;
+}
+
+/* Split here exactly as when connecting: [v6]:port works. */
+static int
+d_brokeraddr(struct pctx *p, const struct directive *d, const char *s,
+    size_t n)
+{
+	struct pl_hostport	 hp;
+	char			*v = xstrndup(s, n), why[EP_MSGLEN];
+
+	if (pl_addr_split(v, EP_BROKER_PORT, &hp, why, sizeof(why)) == -1) {
+		diag(p, EP_DIAG_ERROR, "BrokerAddr: %s", why);
+		free(v);
+		return -1;
+	}
+	free(p->conf->broker_addr);
+	p->conf->broker_addr = v;
+	p->conf->broker_addr_line = p->line;
+	return 0;
+}
+
+static int
+d_brokerroots(struct pctx *p, const struct directive *d, const char *s,
+    size_t n)
+{
+	return path_list(p, "BrokerChainRootPath", s, n, &p->conf->broker_roots,
+	    &p->conf->nbroker_roots);
+}
+
+static int
+d_agentcert(struct pctx *p, const struct directive *d, const char *s, size_t n)
+{
+	free(p->conf->agent_cert);
+	p->conf->agent_cert = mkpath(p->dir, s, n);
+	return 0;
+}
+
+static int
+d_subchain(struct pctx *p, const struct directive *d, const char *s, size_t n)
+{
+	return path_list(p, "SubPrivCertChainPath", s, n, &p->conf->subchain,
+	    &p->conf->nsubchain);
+}
+
+/*
+ * A comma list whose elements are empty (the private channels) or an
+ * even-length hex channel id of 1 to 32 bytes.  An empty value counts as
+ * absent, as in 1.1.0 (its template ships "BrokerChannel" bare).
+ */
+static int
+d_channel(struct pctx *p, const struct directive *d, const char *s, size_t n)
+{
+	struct ep_conf		*c = p->conf;
+	struct ep_channel	*v = NULL;
+	const char		*e = s, *comma;
+	size_t			 cnt = 0, elen;
+	ssize_t			 k;
+
+	if (n == 0) {
+		free(c->chan);
+		c->chan = NULL;
+		c->nchan = 0;
+		c->have_channels = 0;
+		return 0;
+	}
+	for (;;) {
+		comma = memchr(e, ',', (size_t)(s + n - e));
+		elen = comma != NULL ? (size_t)(comma - e) : (size_t)(s + n - e);
+		v = xrealloc(v, (cnt + 1) * sizeof(*v));
+		memset(&v[cnt], 0, sizeof(*v));
+		if (elen > 0) {
+			if (elen % 2 != 0 || elen > 64 ||
+			    (k = pl_unhex(e, elen, v[cnt].id, 32)) <= 0) {
+				free(v);
+				return elem_err(p, "BrokerChannel", e, elen,
+				    "a channel is an even-length hex string of "
+				    "1 to 32 bytes");
+			}
+			v[cnt].len = (uint8_t)k;
+		}
+		cnt++;
+		if (comma == NULL)
+			break;
+		e = comma + 1;
+	}
+	free(c->chan);
+	c->chan = v;
+	c->nchan = cnt;
+	c->have_channels = 1;
+	c->channel_line = p->line;
+	return 0;
+}
+
+static int
+d_dattr(struct pctx *p, const struct directive *d, const char *s, size_t n)
+{
+	struct pl_nvp_err	 err;
+
+	if (pl_nvp_validate(s, n, PL_NVP_DATTR, &err) < 0) {
+		diag(p, EP_DIAG_ERROR, "EndpointAttr: not a valid dattr at byte "
+		    "%zu: %s", err.off, err.msg);
+		return -1;
+	}
+	if (n + 1 + 32 + 1 > PL_BODY_MAX) {
+		diag(p, EP_DIAG_ERROR, "EndpointAttr: %zu bytes do not fit in "
+		    "an xsub", n);
+		return -1;
+	}
+	free(p->conf->dattr);
+	p->conf->dattr = n == 0 ? NULL : xstrndup(s, n);
+	p->conf->dattrlen = n;
+	return 0;
+}
+
+int
+ep_conf_check_sub(const struct ep_conf *c, ep_diag_fn *fn, void *arg)
+{
+	struct pctx	 p = { (struct ep_conf *)c, NULL, fn, arg, 0, 0 };
+	static const struct {
+		size_t		 off;
+		const char	*name;
+		const char	*what;
+	} need[] = {
+		{ offsetof(struct ep_conf, broker_addr), "BrokerAddr",
+		    "the broker to subscribe to" },
+		{ offsetof(struct ep_conf, agent_cert), "EndpointAgentCertPath",
+		    "the agent certificate presented to the broker" },
+		{ offsetof(struct ep_conf, privkey), "EndpointPrivKey",
+		    "the endpoint key" },
+	};
+	size_t		 i;
+
+	p.line = c->nosubmode_line;
+	for (i = 0; i < PL_NELEM(need); i++)
+		if (*(char *const *)(const void *)((const char *)c +
+		    need[i].off) == NULL)
+			diag(&p, EP_DIAG_ERROR, "subscription mode (NoSubMode "
+			    "0, no address on the command line) needs %s: %s",
+			    need[i].name, need[i].what);
+	if (c->nbroker_roots == 0)
+		diag(&p, EP_DIAG_ERROR, "subscription mode needs "
+		    "BrokerChainRootPath: the keys that may sign the broker's "
+		    "agent certificate");
+	if (c->nsubchain == 0)
+		diag(&p, EP_DIAG_ERROR, "subscription mode needs "
+		    "SubPrivCertChainPath: the subscription privilege chain "
+		    "(PacketLab 1.1.0 crashes without it)");
+	if (c->noproots == 0)
+		diag(&p, EP_DIAG_ERROR, "subscription mode needs "
+		    "EndpointOpPubKeyPath: the xsub eopkey is chosen from it");
+	if (!c->autoextract && !c->have_channels)
+		diag(&p, EP_DIAG_ERROR, "subscription mode needs a channel: "
+		    "BrokerChannel, or AutoExtractChannel 1");
+	if (!c->autoextract && c->have_channels) {
+		p.line = c->channel_line;
+		for (i = 0; i < c->nchan; i++)
+			if (c->chan[i].len == 0) {
+				diag(&p, EP_DIAG_ERROR, "BrokerChannel: an empty "
+				    "element stands for the private channels, "
+				    "which need AutoExtractChannel 1");
+				break;
+			}
+	}
+	return p.nerr;
 }
