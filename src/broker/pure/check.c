@@ -127,7 +127,7 @@ check_chain(enum bk_side side, uint8_t *const *cert, const size_t *certlen,
 	X509		*x;
 	const uint8_t	*p;
 	uint8_t		 raw[CRED_RAWKEY_LEN], id[CRED_KEYID_LEN];
-	char		 label[32];
+	char		 label[48];
 	size_t		 i, leaf = ncert;
 	uint16_t	 rc = e_chn;
 
