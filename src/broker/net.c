@@ -244,8 +244,9 @@ conn_start_tls(struct bconn *bc)
 	bc->fd = -1;	/* the bufferevent owns it now */
 	bufferevent_openssl_set_allow_dirty_shutdown(bc->bev, 1);
 	bufferevent_setcb(bc->bev, conn_read, NULL, conn_event, bc);
-	/* Never buffer more than one largest message plus a header. */
-	bufferevent_setwatermark(bc->bev, EV_READ, 0, PL_HLEN + BK_BODY_MAX);
+	/* Never buffer more than one largest message (a certificate) and a header. */
+	bufferevent_setwatermark(bc->bev, EV_READ, 0, PL_HLEN +
+	    (BK_CERT_MAX > BK_BODY_MAX ? BK_CERT_MAX : BK_BODY_MAX));
 	bufferevent_enable(bc->bev, EV_READ | EV_WRITE);
 	timer_ns(bc->timer, d->conf->handshake_timeout);
 }

@@ -114,6 +114,11 @@ bk_sub "raw:20000000" >"$T/m1.out" 2>&1 && fail "cdata on the subscriber port an
 bk_wait_log 'unexpected message .* on the subscriber port'
 bk_pub "raw:30ffffff" >"$T/m2.out" 2>&1 && fail "a 16 MiB xcert was taken"
 bk_wait_log 'xcert body of 16777215 bytes'
+# A large certificate (12 KB, under the 16 KB limit) is read whole.
+python3 "$BCLIENT" --port "$BSUB" --cert "$H2/certs/agent_ep_ep.cert" \
+    --key "$H2/keys/k_ep" --pipeline "raw:30002ee0$(printf '%024000d' 0)" \
+    "xsub:7075626c6963:zero:" --timeout 10 >"$T/big.out" 2>&1 || fail "big xcert: $(cat "$T/big.out")"
+[ "$(grep -c '^result SUCCESS' "$T/big.out")" = 2 ] || fail "big xcert: $(cat "$T/big.out")"
 bk_sub "raw:3800" --timeout 4 >"$T/m3.out" 2>&1 && fail "a half message was answered"
 bk_wait_log 'no complete request in time' 6
 python3 -c 'import socket,time; s=socket.create_connection(("127.0.0.1",'"$BSUB"')); time.sleep(2.5)'
