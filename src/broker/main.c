@@ -39,12 +39,12 @@ static const char usage_text[] =
 "Both ports speak agent-mode TLS 1.3 and require the client's agent\n"
 "certificate.\n"
 "\n"
-"  -c FILE   the configuration (default ~/.pktlab/broker.conf; written by\n"
-"            pktlab-cred init)\n"
-"  -t        check the configuration and credentials, then exit\n"
-"  -q, -v    less or more logging (repeatable)\n"
-"  -V        the version\n"
-"  -h        this text\n"
+"  -c, --config FILE  the configuration (default ~/.pktlab/broker.conf;\n"
+"                     written by pktlab-cred init --broker 127.0.0.1)\n"
+"  -t, --check        check the configuration and credentials, then exit\n"
+"  -q, -v             less or more logging (repeatable)\n"
+"  -V, --version      the version\n"
+"  -h, --help         this text\n"
 "\n"
 "broker.conf directives: BrokerPrivKeyPath, BrokerAgentCertPath (required),\n"
 "ClientCertRootPath, PubListen, SubListen, HandshakeTimeout (10s),\n"
@@ -64,8 +64,18 @@ main(int argc, char *argv[])
 	int		 ch, level = LOG_LVL_INFO, check = 0, i;
 	const int	 signos[3] = { SIGINT, SIGTERM, SIGHUP };
 
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
 	log_init("pktlab-broker", level);
-	while ((ch = getopt(argc, argv, "c:tqvVh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:tqvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = xstrdup(optarg);

@@ -387,8 +387,7 @@ conn_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		evbuffer_drain(in, len);
-		if (bc->pc.nrefused == 0 && (bc->pc.sub != NULL ||
-		    !TAILQ_EMPTY(&bc->pc.pubs))) {
+		if (!bc->accepted && bc->pc.naccepted > 0) {
 			struct throttle	*t;
 
 			bc->accepted = 1;

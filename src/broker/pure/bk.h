@@ -99,7 +99,8 @@ struct bk_conn {
 	size_t		 ncert;
 	struct bk_pubq	 pubs;		/* publisher: its publications */
 	struct bk_sub	*sub;		/* subscriber: once subscribed */
-	unsigned	 nrefused;	/* results with an error on this connection */
+	unsigned	 nrefused;	/* error results since the last success */
+	unsigned	 naccepted;	/* xpub/xsub accepted */
 };
 
 /* ---- check.c: xpub / xsub with their certificates (pure) ---- */

@@ -128,6 +128,7 @@ bk_conn_msg(struct bk_conn *c, const uint8_t *msg, size_t len, int64_t now,
 	} else
 		c->sub = bk_store_subscribe(c->st, c, &req, now_ns);
 	c->nrefused = 0;
+	c->naccepted++;
 	certs_reset(c);
 	return 0;
 }
