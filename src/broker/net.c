@@ -243,6 +243,12 @@ conn_start_tls(struct bconn *bc)
 	}
 	bc->fd = -1;	/* the bufferevent owns it now */
 	bufferevent_openssl_set_allow_dirty_shutdown(bc->bev, 1);
+	/*
+	 * Each read reserves its size in the input buffer, and an idle
+	 * connection keeps that empty reservation: small reads keep an idle
+	 * subscription small (broker messages are a few hundred bytes).
+	 */
+	bufferevent_set_max_single_read(bc->bev, 1024);
 	bufferevent_setcb(bc->bev, conn_read, NULL, conn_event, bc);
 	/* Never buffer more than one largest message (a certificate) and a header. */
 	bufferevent_setwatermark(bc->bev, EV_READ, 0, PL_HLEN +
