@@ -73,6 +73,14 @@ struct bk_sub {
 	size_t		 dlen;
 };
 
+/* One channel of one subscription, in the store's channel index. */
+struct bk_chent {
+	struct bk_chent	*next;
+	struct bk_sub	*sub;
+	uint8_t		 len;
+	uint8_t		 id[32];
+};
+
 TAILQ_HEAD(bk_pubq, bk_pub);
 TAILQ_HEAD(bk_subq, bk_sub);
 
@@ -85,6 +93,8 @@ struct bk_store {
 	uint64_t	 seed;		/* of the xdescr hash */
 	struct bk_agent	**tab;		/* agents by key, chained */
 	size_t		 tabsz, nagents;
+	struct bk_chent	**chtab;	/* subscriptions by channel, chained */
+	size_t		 chtabsz, nchent;
 	uint64_t	 ndelivered;
 };
 

@@ -40,6 +40,9 @@ static void	 deliver(struct bk_store *, struct bk_pub *, struct bk_sub *,
 static uint64_t	 xhash(uint64_t, const char *, size_t);
 static void	 chans_copy(struct bk_chans *, const struct bk_chset *);
 static void	 chans_free(struct bk_chans *);
+static size_t	 ch_slot(const struct bk_store *, size_t, const uint8_t *, size_t);
+static void	 chidx_add(struct bk_store *, struct bk_sub *);
+static void	 chidx_del(struct bk_store *, struct bk_sub *);
 static void	 say(const struct bk_store *, void *, int, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 
@@ -53,6 +56,8 @@ bk_store_init(struct bk_store *st, const struct bk_ops *ops, uint64_t seed)
 	TAILQ_INIT(&st->subs);
 	st->tabsz = 64;
 	st->tab = xcalloc(st->tabsz, sizeof(*st->tab));
+	st->chtabsz = 64;
+	st->chtab = xcalloc(st->chtabsz, sizeof(*st->chtab));
 }
 
 /* Connections own publications and subscriptions; this frees the agents. */
@@ -71,6 +76,9 @@ bk_store_clear(struct bk_store *st)
 	free(st->tab);
 	st->tab = NULL;
 	st->tabsz = st->nagents = 0;
+	free(st->chtab);	/* empty: subscriptions remove their entries */
+	st->chtab = NULL;
+	st->chtabsz = st->nchent = 0;
 }
 
 struct bk_pub *
@@ -78,8 +86,8 @@ bk_store_publish(struct bk_store *st, struct bk_conn *c, const struct bk_req *r,
     uint64_t now_ns)
 {
 	struct bk_pub	*p;
-	struct bk_sub	*s;
-	size_t		 ch;
+	struct bk_chent	*e;
+	size_t		 ch, i;
 
 	p = xcalloc(1, sizeof(*p));
 	p->id = ++st->next_pubid;
@@ -94,9 +102,18 @@ bk_store_publish(struct bk_store *st, struct bk_conn *c, const struct bk_req *r,
 	st->npubs++;
 	say(st, c->udata, LOG_LVL_INFO, "publication p%llu on %zu channel(s): %s",
 	    (unsigned long long)p->id, p->ch.n, p->xdescr);
-	TAILQ_FOREACH(s, &st->subs, entry)
-		if (bk_match(p, s, &ch))
-			deliver(st, p, s, ch, now_ns);
+	/*
+	 * Only the subscriptions on one of its channels, through the index,
+	 * in the order of the publication's channels: a subscription reached
+	 * twice is skipped by the per-agent record after the first delivery.
+	 */
+	for (i = 0; i < p->ch.n; i++)
+		for (e = st->chtab[ch_slot(st, st->chtabsz, p->ch.id[i], p->ch.len[i])];
+		    e != NULL; e = e->next)
+			if (e->len == p->ch.len[i] &&
+			    memcmp(e->id, p->ch.id[i], e->len) == 0 &&
+			    bk_match(p, e->sub, &ch))
+				deliver(st, p, e->sub, ch, now_ns);
 	return p;
 }
 
@@ -117,6 +134,7 @@ bk_store_subscribe(struct bk_store *st, struct bk_conn *c, const struct bk_req *
 	s->agent->nsubs++;
 	TAILQ_INSERT_TAIL(&st->subs, s, entry);
 	st->nsubs++;
+	chidx_add(st, s);
 	say(st, c->udata, LOG_LVL_INFO, "subscription on %zu channel(s), dattr "
 	    "\"%s\"", s->ch.n, s->dattr);
 	TAILQ_FOREACH(p, &st->pubs, entry)
@@ -143,6 +161,7 @@ bk_store_unsubscribe(struct bk_store *st, struct bk_sub *s)
 {
 	TAILQ_REMOVE(&st->subs, s, entry);
 	st->nsubs--;
+	chidx_del(st, s);
 	s->agent->nsubs--;
 	agent_put(st, s->agent);
 	chans_free(&s->ch);
@@ -238,6 +257,64 @@ chans_free(struct bk_chans *c)
 {
 	free(c->len);
 	free(c->id);
+}
+
+static size_t
+ch_slot(const struct bk_store *st, size_t sz, const uint8_t *id, size_t len)
+{
+	return (size_t)(xhash(st->seed, (const char *)id, len) & (sz - 1));
+}
+
+static void
+chidx_add(struct bk_store *st, struct bk_sub *s)
+{
+	struct bk_chent	*e, *n, **tab;
+	size_t		 i, k, osz;
+
+	if (st->nchent + s->ch.n > st->chtabsz) {
+		tab = st->chtab;
+		osz = st->chtabsz;
+		while (st->nchent + s->ch.n > st->chtabsz)
+			st->chtabsz *= 2;
+		st->chtab = xcalloc(st->chtabsz, sizeof(*st->chtab));
+		for (i = 0; i < osz; i++)
+			for (e = tab[i]; e != NULL; e = n) {
+				n = e->next;
+				k = ch_slot(st, st->chtabsz, e->id, e->len);
+				e->next = st->chtab[k];
+				st->chtab[k] = e;
+			}
+		free(tab);
+	}
+	for (i = 0; i < s->ch.n; i++) {
+		e = xcalloc(1, sizeof(*e));
+		e->sub = s;
+		e->len = s->ch.len[i];
+		memcpy(e->id, s->ch.id[i], e->len);
+		k = ch_slot(st, st->chtabsz, e->id, e->len);
+		e->next = st->chtab[k];
+		st->chtab[k] = e;
+		st->nchent++;
+	}
+}
+
+static void
+chidx_del(struct bk_store *st, struct bk_sub *s)
+{
+	struct bk_chent	**pp, *e;
+	size_t		 i;
+
+	for (i = 0; i < s->ch.n; i++) {
+		pp = &st->chtab[ch_slot(st, st->chtabsz, s->ch.id[i], s->ch.len[i])];
+		while ((e = *pp) != NULL) {
+			if (e->sub == s) {
+				*pp = e->next;
+				free(e);
+				st->nchent--;
+			} else
+				pp = &e->next;
+		}
+	}
 }
 
 static uint64_t
