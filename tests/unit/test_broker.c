@@ -439,6 +439,42 @@ START_TEST(test_store_expiry_and_fanout)
 }
 END_TEST
 
+/* Two shared channels still make one xnotify, with the publication's first. */
+START_TEST(test_two_channels_one_notify)
+{
+	struct bk_store	 st;
+	struct side	 p, s;
+	uint8_t		 b[300];
+	size_t		 n = 0;
+	static const char xd[] = "controller_addr=h;";
+
+	bk_store_init(&st, &ops, 3);
+	side_init(&s, &st, BK_SIDE_SUB, C.k_ep);
+	b[n++] = 6, memcpy(b + n, "public", 6), n += 6;
+	b[n++] = 2, memcpy(b + n, "ab", 2), n += 2;
+	b[n++] = 0;
+	memset(b + n, 0, 32), n += 32;
+	ck_assert_int_eq(send_msg(&s, PL_XSUB, b, n, NOW_NS), 0);
+	side_init(&p, &st, BK_SIDE_PUB, C.k_xc);
+	n = 0;
+	b[n++] = 2, memcpy(b + n, "ab", 2), n += 2;
+	b[n++] = 6, memcpy(b + n, "public", 6), n += 6;
+	b[n++] = 0;
+	memset(b + n, 0, 32), n += 32;
+	memcpy(b + n, xd, strlen(xd)), n += strlen(xd);
+	ck_assert_int_eq(send_msg(&p, PL_XPUB, b, n, NOW_NS), 0);
+	ck_assert_uint_eq(count_type(&s.sink, PL_XNOTIFY), 1);
+	/* result, then xnotify 70 000015 02 "ab" xdescr */
+	ck_assert_uint_eq(s.sink.buf[PL_HLEN], PL_XNOTIFY);
+	ck_assert_uint_eq(s.sink.buf[2 * PL_HLEN], 2);
+	ck_assert_mem_eq(s.sink.buf + 2 * PL_HLEN + 1, "ab", 2);
+	bk_conn_clear(&s.c, "gone");
+	bk_conn_clear(&p.c, "gone");
+	ck_assert_uint_eq(st.nchent, 0);
+	bk_store_clear(&st);
+}
+END_TEST
+
 START_TEST(test_conn_limits)
 {
 	struct bk_store	 st;
@@ -510,6 +546,7 @@ main(void)
 	tcase_add_test(tc, test_sub_checks);
 	tcase_add_test(tc, test_store_deliver);
 	tcase_add_test(tc, test_store_expiry_and_fanout);
+	tcase_add_test(tc, test_two_channels_one_notify);
 	tcase_add_test(tc, test_conn_limits);
 	tcase_add_test(tc, test_conf);
 	suite_add_tcase(s, tc);
