@@ -22,6 +22,9 @@
 #define BKD_THROTTLE_AFTER	3
 #define BKD_THROTTLE_MAX_MS	10000u
 #define BKD_THROTTLE_SLOTS	1024
+/* TLS handshakes in progress from one address before more are refused. */
+#define BKD_HS_PER_ADDR		256
+#define BKD_HS_SLOTS		1024
 
 /* BC_DELAYED: TLS is up, requests are read after the throttle's pause. */
 enum bconn_state { BC_HANDSHAKE, BC_DELAYED, BC_OPEN, BC_DEAD };
@@ -44,6 +47,7 @@ struct bconn {
 	struct bk_conn	 pc;
 	int		 has_pc;
 	int		 accepted;	/* a request was accepted */
+	int		 hs_counted;	/* counted in the address's handshakes */
 	const char	*dead_why;	/* closed later, from the reaper */
 	char		 dead_buf[160];
 };
@@ -53,6 +57,11 @@ struct throttle {
 	char		 ip[2 * BK_KEY_LEN + 1];	/* the agent key, hex */
 	unsigned	 refused;	/* in a row */
 	uint64_t	 last;		/* ns, for eviction */
+};
+
+struct hscount {
+	char		 ip[64];
+	unsigned	 n;		/* handshakes in progress */
 };
 
 struct bklistener {
@@ -78,6 +87,7 @@ struct bkd {
 	struct event	*reaper;
 	struct event	*expiry;
 	struct throttle	 thr[BKD_THROTTLE_SLOTS];
+	struct hscount	 hs[BKD_HS_SLOTS];
 };
 
 /* net.c */

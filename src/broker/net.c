@@ -56,6 +56,8 @@ static void	 expiry_cb(evutil_socket_t, short, void *);
 static void	 timer_ns(struct event *, uint64_t);
 static uint64_t	 now_ns(void);
 static struct throttle *throttle_get(struct bkd *, const char *, int);
+static struct hscount *hs_get(struct bkd *, const char *, int);
+static void	 hs_done(struct bconn *);
 static void	 ops_send(void *, const uint8_t *, size_t);
 static void	 ops_log(void *, int, const char *);
 
@@ -184,6 +186,7 @@ conn_new(struct bkd *d, enum bk_side side, int fd, const struct sockaddr *sa,
     socklen_t salen)
 {
 	struct bconn	*bc;
+	struct hscount	*hs;
 	char		 peer[96];
 
 	bc = xcalloc(1, sizeof(*bc));
@@ -202,6 +205,16 @@ conn_new(struct bkd *d, enum bk_side side, int fd, const struct sockaddr *sa,
 		fatalx("evtimer_new failed");
 	log_cdebug(bc->ctx, "new %s connection", side == BK_SIDE_PUB ?
 	    "publisher" : "subscriber");
+	/* A flood of silent connections from one address starves only it. */
+	if ((hs = hs_get(d, bc->ip, 1)) != NULL) {
+		if (hs->n >= BKD_HS_PER_ADDR) {
+			conn_close(bc, "%u TLS handshakes from this address in progress "
+			    "already", hs->n);
+			return;
+		}
+		hs->n++;
+		bc->hs_counted = 1;
+	}
 	conn_start_tls(bc);
 }
 
@@ -316,6 +329,7 @@ conn_established(struct bconn *bc)
 	uint64_t		 ms;
 	unsigned		 n;
 
+	hs_done(bc);
 	ch = cred_tls_peer_chain(bc->ssl);
 	if (ch == NULL || ch->n != 1) {
 		conn_close(bc, "client presented no agent certificate");
@@ -433,6 +447,7 @@ conn_close(struct bconn *bc, const char *fmt, ...)
 		if (bc->agent[0] != '\0' && (t = throttle_get(d, bc->agent, 1)) != NULL)
 			t->refused++;
 	}
+	hs_done(bc);
 	if (bc->has_pc)
 		bk_conn_clear(&bc->pc, bc->side == BK_SIDE_PUB ?
 		    "publisher connection closed" : "");
@@ -589,6 +604,39 @@ throttle_get(struct bkd *d, const char *ip, int create)
 	pl_strlcpy(old->ip, ip, sizeof(old->ip));
 	old->last = now_ns();
 	return old;
+}
+
+static struct hscount *
+hs_get(struct bkd *d, const char *ip, int create)
+{
+	struct hscount	*free_slot = NULL;
+	size_t		 i;
+
+	for (i = 0; i < BKD_HS_SLOTS; i++) {
+		if (d->hs[i].n == 0) {
+			if (free_slot == NULL)
+				free_slot = &d->hs[i];
+			continue;
+		}
+		if (strcmp(d->hs[i].ip, ip) == 0)
+			return &d->hs[i];
+	}
+	if (!create || free_slot == NULL)
+		return NULL;	/* every slot busy: not counted */
+	pl_strlcpy(free_slot->ip, ip, sizeof(free_slot->ip));
+	return free_slot;
+}
+
+static void
+hs_done(struct bconn *bc)
+{
+	struct hscount	*hs;
+
+	if (!bc->hs_counted)
+		return;
+	bc->hs_counted = 0;
+	if ((hs = hs_get(bc->d, bc->ip, 0)) != NULL && hs->n > 0)
+		hs->n--;
 }
 
 static void

@@ -5,7 +5,7 @@
 # dattr and channel mismatch, withdrawal when the publisher goes and when
 # pub_end passes, the chain and channel checks with their error codes, a
 # client without an agent certificate, malformed and oversized messages,
-# the handshake timeout, throttling of a refused client, and descriptors
+# the handshake timeout, a flood of silent connections, throttling of a refused client, and descriptors
 # back to their baseline.
 . "$(dirname "$0")/xpmgr_lib"
 . "$(dirname "$0")/broker_lib"
@@ -129,6 +129,15 @@ for i in 1 2 3 4 5; do
 	bk_sub "xsub:7075626c6963:zero:a=1;a=1;" >/dev/null 2>&1 || true
 done
 bk_wait_log 'refused [0-9]+ times in a row: answering in'
+
+echo "== a flood of silent connections from one address is cut at 256 handshakes"
+python3 -c '
+import socket, sys, time
+s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(300)]
+time.sleep(0.5)
+for c in s: c.close()' "$BSUB"
+bk_wait_log '256 TLS handshakes from this address in progress already'
+bk_sub "xsub:7075626c6963:zero:" >"$T/after.out" 2>&1 || fail "after the flood: $(cat "$T/after.out")"
 
 echo "== still serving the first publication"
 python3 "$BCLIENT" --port "$BSUB" --cert "$H/certs/agent_xc_xc.cert" \
