@@ -59,7 +59,8 @@ struct ep_broker {
 	char			 display[PL_HOST_MAX + 16];
 	struct addrinfo		*ai_list, *ai;
 	char			 peer[80];
-	struct bufferevent	*bev;
+	struct bufferevent	*tcp;		/* while TCP connects */
+	struct bufferevent	*bev;		/* TLS */
 	struct event		*timer;
 	enum bstate		 state;
 	size_t			 nresults;
@@ -74,6 +75,8 @@ struct ep_broker {
 
 static void	 attempt(struct ep_broker *);
 static void	 try_addr(struct ep_broker *);
+static void	 drop_tcp(struct ep_broker *);
+static void	 tcp_cb(struct bufferevent *, short, void *);
 static void	 fail(struct ep_broker *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	 teardown(struct ep_broker *);
@@ -196,13 +199,16 @@ attempt(struct ep_broker *b)
 	try_addr(b);
 }
 
-/* TCP and TLS to the next address; both together within the timeouts. */
+/*
+ * TCP to the next address with a plain bufferevent (so a failed connect
+ * is told apart from a failed handshake), then TLS over the same socket
+ * (tls_start); TCP and TLS together within the timeouts.
+ */
 static void
 try_addr(struct ep_broker *b)
 {
 	struct addrinfo	*ai;
 	char		 host[NI_MAXHOST], serv[NI_MAXSERV];
-	SSL		*ssl;
 
 	if ((ai = b->ai) == NULL) {
 		fail(b, "could not connect (%s)", b->err[0] != '\0' ?
@@ -215,29 +221,71 @@ try_addr(struct ep_broker *b)
 		pl_strlcpy(host, "?", sizeof(host));
 	snprintf(b->peer, sizeof(b->peer), ai->ai_family == AF_INET6 ?
 	    "[%s]:%s" : "%s:%s", host, serv);
+	/* Not CLOSE_ON_FREE: the socket goes on to the TLS bufferevent. */
+	if ((b->tcp = bufferevent_socket_new(b->base, -1, 0)) == NULL)
+		fatalx("libevent: cannot create a bufferevent");
+	bufferevent_setcb(b->tcp, NULL, NULL, tcp_cb, b);
+	timer_in(b, b->conf->connect_timeout + b->conf->handshake_timeout);
+	if (bufferevent_socket_connect(b->tcp, ai->ai_addr,
+	    (int)ai->ai_addrlen) == -1) {
+		snprintf(b->err, sizeof(b->err), "%s: %s", b->peer,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		drop_tcp(b);
+		try_addr(b);
+	}
+}
+
+static void
+drop_tcp(struct ep_broker *b)
+{
+	evutil_socket_t	 fd;
+
+	if (b->tcp == NULL)
+		return;
+	fd = bufferevent_getfd(b->tcp);
+	bufferevent_free(b->tcp);
+	b->tcp = NULL;
+	if (fd != -1)
+		evutil_closesocket(fd);
+}
+
+static void
+tcp_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ep_broker	*b = arg;
+	evutil_socket_t		 fd;
+	SSL			*ssl;
+	int			 on = 1;
+
+	if (!(what & BEV_EVENT_CONNECTED)) {
+		snprintf(b->err, sizeof(b->err), "%s: %s", b->peer,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		drop_tcp(b);
+		try_addr(b);
+		return;
+	}
+	fd = bufferevent_getfd(bev);
+	bufferevent_free(bev);
+	b->tcp = NULL;
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	if ((ssl = SSL_new(b->ctx)) == NULL)
 		fatalx("OpenSSL: cannot create a TLS connection");
 	/* No SNI towards a broker (certs spec §5). */
-	b->bev = bufferevent_openssl_socket_new(b->base, -1, ssl,
+	b->bev = bufferevent_openssl_socket_new(b->base, fd, ssl,
 	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (b->bev == NULL)
 		fatalx("libevent: cannot create a TLS bufferevent");
 	bufferevent_openssl_set_allow_dirty_shutdown(b->bev, 1);
 	bufferevent_setcb(b->bev, read_cb, NULL, event_cb, b);
 	bufferevent_enable(b->bev, EV_READ | EV_WRITE);
-	timer_in(b, b->conf->connect_timeout + b->conf->handshake_timeout);
-	if (bufferevent_socket_connect(b->bev, ai->ai_addr,
-	    (int)ai->ai_addrlen) == -1) {
-		snprintf(b->err, sizeof(b->err), "%s: cannot connect", b->peer);
-		bufferevent_free(b->bev);
-		b->bev = NULL;
-		try_addr(b);
-	}
+	log_debug("broker %s: TCP up with %s; TLS handshake", b->display,
+	    b->peer);
 }
 
 static void
 teardown(struct ep_broker *b)
 {
+	drop_tcp(b);
 	if (b->bev != NULL) {
 		bufferevent_free(b->bev);
 		b->bev = NULL;
@@ -317,10 +365,7 @@ static void
 subscribe(struct ep_broker *b)
 {
 	size_t	 i;
-	int	 fd = bufferevent_getfd(b->bev), on = 1;
 
-	if (fd != -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	b->state = B_SUBSCRIBE;
 	b->nresults = 0;
 	/* Pipelined, as 1.1.0: everything now, the results later (ERRATA 6). */
@@ -333,30 +378,12 @@ subscribe(struct ep_broker *b)
 	timer_in(b, RESULT_TIMEOUT);
 }
 
-/* 1 when fd's TCP connection was made; else 0 with the error, if known. */
-static int
-tcp_connected(int fd, int *err)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 sl = sizeof(ss), el = sizeof(*err);
-
-	*err = 0;
-	if (fd == -1)
-		return 0;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
-		return 1;
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &el) == -1)
-		*err = 0;
-	return 0;
-}
-
 static void
 event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ep_broker	*b = arg;
 	unsigned long		 e;
 	char			 why[300];
-	int			 serr;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		if (cred_tls_peer_chain(bufferevent_openssl_get_ssl(bev)) ==
@@ -369,20 +396,10 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (b->state == B_CONNECT) {
 		e = bufferevent_get_openssl_error(bev);
-		if (!tcp_connected(bufferevent_getfd(bev), &serr)) {
-			/* TCP failed: the next address. */
-			snprintf(b->err, sizeof(b->err), "%s: %s", b->peer,
-			    serr != 0 ? strerror(serr) :
-			    "connection refused or unreachable");
-			bufferevent_free(b->bev);
-			b->bev = NULL;
-			try_addr(b);
-			return;
-		}
 		cred_tls_reason(bufferevent_openssl_get_ssl(bev), e, why,
 		    sizeof(why));
 		fail(b, "TLS handshake with %s failed: %s", b->peer,
-		    (what & BEV_EVENT_EOF) && e == 0 ?
+		    (what & BEV_EVENT_EOF) ?
 		    "the broker closed the connection" : why);
 		return;
 	}

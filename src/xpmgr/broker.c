@@ -143,6 +143,7 @@ static void	 xpb_dns_cb(int result, struct evutil_addrinfo *res, void *arg);
 static void	 xpb_conn_cb(evutil_socket_t fd, short what, void *arg);
 static void	 xpb_tls_start(struct xpb *b);
 static void	 xpb_event_cb(struct bufferevent *bev, short what, void *arg);
+static int	 xpb_cert_refused(const SSL *ssl, unsigned long e);
 static void	 xpb_read_cb(struct bufferevent *bev, void *arg);
 static void	 xpb_next(struct xpb *b);
 static void	 xpb_result(struct xpb *b, const uint8_t *body, uint32_t len);
@@ -513,34 +514,47 @@ xpb_event_cb(struct bufferevent *bev, short what, void *arg)
 		xpb_next(b);
 		return;
 	}
-	if (b->state == XPB_TLS) {
-		e = bufferevent_get_openssl_error(bev);
-		cred_tls_reason(ssl, e, why, sizeof(why));
-		/*
-		 * A refused certificate (an alert, our own verification) is a
-		 * configuration problem: at start-up that ends the run, as in
-		 * 1.1.0.  A connection closed mid-handshake is retried.
-		 */
-		if (e != 0 && !(what & BEV_EVENT_EOF) &&
-		    ERR_GET_REASON(e) != SSL_R_UNEXPECTED_EOF_WHILE_READING &&
-		    !b->pass_done_once) {
-			/* The broker's certificate or ours: configuration, as in 1.1.0. */
-			log_warnx("TLS with broker %s failed: %s", b->peer, why);
-			log_warnx("Experiment publication failed");
-			xpb_drop(b, 0);
-			xpb_fatal(b);
-			return;
-		}
-		xpb_fail(b, "TLS with %s: %s", b->peer, (what & BEV_EVENT_EOF) ||
-		    (e != 0 && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) ?
-		    "the broker closed the connection during the handshake" : why);
+	e = bufferevent_get_openssl_error(bev);
+	cred_tls_reason(ssl, e, why, sizeof(why));
+	/*
+	 * A refused certificate (our check of the broker's, or an alert from
+	 * the broker about ours, which TLS 1.3 may deliver after the handshake)
+	 * is a configuration problem: during the first pass that ends the run,
+	 * as in 1.1.0.  Anything else (EOF, reset, stall) is retried.
+	 */
+	if (!b->pass_done_once && xpb_cert_refused(ssl, e)) {
+		log_warnx("TLS with broker %s failed: %s", b->peer, why);
+		log_warnx("Experiment publication failed");
+		xpb_drop(b, 0);
+		xpb_fatal(b);
 		return;
 	}
-	if (what & BEV_EVENT_EOF)
+	if (b->state == XPB_TLS)
+		xpb_fail(b, "TLS with %s: %s", b->peer, e == 0 || (what & BEV_EVENT_EOF) ||
+		    ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING ?
+		    "the broker closed the connection during the handshake" : why);
+	else if (what & BEV_EVENT_EOF)
 		xpb_fail(b, "the broker %s closed the connection", b->peer);
+	else if (e != 0)
+		xpb_fail(b, "connection to the broker %s: %s", b->peer, why);
 	else
 		xpb_fail(b, "connection to the broker %s: %s", b->peer,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+/* Did certificates end this TLS connection (not the network)? */
+static int
+xpb_cert_refused(const SSL *ssl, unsigned long e)
+{
+	int	 r = ERR_GET_REASON(e);
+
+	if (SSL_get_verify_result(ssl) != X509_V_OK)
+		return 1;
+	if (e == 0 || ERR_GET_LIB(e) != ERR_LIB_SSL)
+		return 0;
+	/* Our own check failed, or the broker sent an alert. */
+	return r == SSL_R_CERTIFICATE_VERIFY_FAILED || (r >= SSL_AD_REASON_OFFSET &&
+	    r != SSL_AD_REASON_OFFSET + SSL_AD_CLOSE_NOTIFY);
 }
 
 /* ---- publishing ---- */
@@ -569,10 +583,9 @@ xpb_next(struct xpb *b)
 	struct xpb_entry	*e;
 	struct xp_pubplan	*p;
 	struct pl_msg		 m;
+	struct pl_chlist	 cl;
 	char			 why[600], chans[XP_CHANS_TEXT_MAX];
 	uint64_t		 now = pl_time_now(), end;
-	uint8_t			*buf;
-	ssize_t			 n;
 	size_t			 i;
 	int			 infer;
 
@@ -630,16 +643,9 @@ xpb_next(struct xpb *b)
 			log_info("Publishing xdescr (%s) to channels (%s)", p->xdescr,
 			    chans);
 		e->xd_logged = 1;
-		if ((n = xp_pubplan_encode(p, NULL, 0)) < 0)
-			fatalx("cannot encode an xpub");
-		buf = xmalloc((size_t)n);
-		xp_pubplan_encode(p, buf, (size_t)n);
-		bufferevent_write(b->bev, buf, (size_t)n);
-		free(buf);
+		xp_pubplan_msg(p, &cl, &m);
+		xpb_send(b, &m);
 		free(p);
-		b->awaiting = 1;
-		b->await_type = PL_XPUB;
-		xpb_arm_ns(b->timer, b->c->broker_timeout);
 		return;
 	}
 

@@ -21,6 +21,8 @@
 #     then the first runs again from the start.
 #  9. An IPv6 broker address, [::1]:PORT, works (1.1.0 failed it).
 # 10. Nothing listens on the broker port: backoff (1.1.0: every 5 s).
+# 11. A broker that closes right after accept: backoff (1.1.0: 2508
+#     connections in 3 s, transcript B5).
 #  8. Transcript B2's two-certificate chain (k_eop -> delpriv -> k_eop2 ->
 #     subcmd -> k_ep), results delayed 0.3 s: xcert, xcert, xsub with the
 #     chlist [keyid(k_eop), keyid(k_eop2), "public"] and eopkey k_eop.
@@ -244,11 +246,21 @@ fi
 # ---- 10. nothing listens ----
 subconf "$T/ep10.conf" "$(xp_port)"
 ep_start ep10 -v -c "$T/ep10.conf"
-ep_wait_log ep10.log 'could not connect \(127.0.0.1:[0-9]+: connection refused'
+ep_wait_log ep10.log 'could not connect \(127.0.0.1:[0-9]+: [Cc]onnection refused'
 sleep 4
 n=$(grep -c 'connecting (attempt' "$T/ep10.log")
 [ "$n" -ge 2 ] && [ "$n" -le 5 ] || fail "$n connection attempts in about 4 s"
 [ "$(grep -c 'WARN .*could not connect' "$T/ep10.log")" = 1 ] ||
     fail "the same failure logged more than once"
+ep_stop
+
+# ---- 11. closed right after accept ----
+SBLOG=$T/b11.log xp_sbroker --close-on-accept
+subconf "$T/ep11.conf" "$SBPORT"
+ep_start ep11 -c "$T/ep11.conf"
+ep_wait_log ep11.log 'TLS handshake with 127.0.0.1:[0-9]+ failed: the broker closed the connection; resubscribing'
+sleep 4
+n=$(nconn "$T/b11.log")
+[ "$n" -ge 2 ] && [ "$n" -le 5 ] || fail "$n connections in about 4 s to a broker that closes at once"
 ep_stop
 echo "ok"

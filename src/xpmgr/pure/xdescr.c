@@ -277,20 +277,27 @@ xp_pubplan_build(const struct xpmgr_conf *c, size_t i, const uint8_t *keychan,
 	return 0;
 }
 
+void
+xp_pubplan_msg(const struct xp_pubplan *p, struct pl_chlist *cl, struct pl_msg *m)
+{
+	size_t	 j;
+
+	memset(cl, 0, sizeof(*cl));
+	for (j = 0; j < p->nchan; j++) {
+		cl->len[j] = p->chanlen[j];
+		cl->id[j] = p->chan[j];
+	}
+	cl->cnt = p->nchan;
+	pl_msg_xpub(m, PL_XPUB, cl, p->eopkey, p->xdescr, p->xdlen);
+}
+
 ssize_t
 xp_pubplan_encode(const struct xp_pubplan *p, uint8_t *out, size_t outlen)
 {
 	struct pl_chlist	 cl;
 	struct pl_msg		 m;
-	size_t			 j;
 
-	memset(&cl, 0, sizeof(cl));
-	for (j = 0; j < p->nchan; j++) {
-		cl.len[j] = p->chanlen[j];
-		cl.id[j] = p->chan[j];
-	}
-	cl.cnt = p->nchan;
-	pl_msg_xpub(&m, PL_XPUB, &cl, p->eopkey, p->xdescr, p->xdlen);
+	xp_pubplan_msg(p, &cl, &m);
 	return pl_encode(&m, out, outlen);
 }
 

@@ -104,6 +104,9 @@ int	 xp_pubplan_build(const struct xpmgr_conf *c, size_t i,
 	    const uint8_t *keychan, const uint8_t *eopkey, uint64_t start_ns,
 	    const char *local_addr, struct xp_pubplan *p, char *why, size_t whylen);
 
+/* The XPUB as a message (pointing into p and cl, which must outlive it). */
+void	 xp_pubplan_msg(const struct xp_pubplan *p, struct pl_chlist *cl,
+	    struct pl_msg *m);
 /* The XPUB message, header included: length, writing when it fits (pl_encode). */
 ssize_t	 xp_pubplan_encode(const struct xp_pubplan *p, uint8_t *out, size_t outlen);
 
