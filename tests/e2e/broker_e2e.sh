@@ -95,4 +95,5 @@ for p in $EP1 $EP2 $EP4 $EP6; do
 	wait "$p" || fail "an endpoint exited non-zero"
 done
 bk_stop
+[ "$BKRC" = 0 ] || fail "pktlab-broker exited $BKRC"
 echo "broker_e2e: ok"

@@ -47,4 +47,5 @@ grep -q '^result SUCCESS' "$T/e.out" || fail "the xcert was not answered: $(cat 
 grep -q '^result 0x0061' "$T/e.out" || fail "foreign root accepted: $(cat "$T/e.out")"
 bk_wait_log 'chain not rooted at eopkey'
 bk_stop
+[ "$BKRC" = 0 ] || fail "pktlab-broker exited $BKRC"
 echo "broker_errors: ok"

@@ -80,4 +80,5 @@ replay B2 "$BSUB" --cert "$PKI/certs/agent_ep_ep.cert" --key "$PKI/keys/k_ep" \
     --pipeline --hold 1
 bk_wait_log 'subscription on 3 channel'
 bk_stop
+[ "$BKRC" = 0 ] || fail "pktlab-broker exited $BKRC"
 echo "broker_transcripts: ok"
