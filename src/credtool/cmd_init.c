@@ -22,6 +22,7 @@
 
 #include <openssl/crypto.h>
 
+#include "conf/addr.h"
 #include "credtool/credtool.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -53,17 +54,31 @@ static const char usage[] =
 "  --passphrase-file FILE    that passphrase (implies --encrypt); also opens\n"
 "                            existing encrypted keys\n"
 "  --broker HOST[:PORT]      the broker to publish to (default\n"
-"                            " DEFAULT_BROKER ", as 1.1.0)\n"
+"                            " DEFAULT_BROKER ", as 1.1.0).  A local\n"
+"                            one (127.0.0.1, ::1, localhost) also makes\n"
+"                            keys/k_bop, certs/agent_bop_bop.cert and\n"
+"                            broker.conf for pktlab-broker, on ports\n"
+"                            20566 (publishers) and 20567 (subscribers),\n"
+"                            or PORT and PORT+1; endpt.conf subscribes\n"
+"                            there\n"
 "  --no-publication          configurations that never contact a broker\n"
 "                            (EnableExpPublication 0)\n"
 "  --not-before TIME, --not-after TIME   validity of the certificates\n"
 "                            (default 0 .. 2147483647, as pktlab_init.py)\n"
 "  -h, --help                this text\n";
 
-enum { K_EXPER, K_XC, K_EOP, K_EP, NKEYS };
+/* K_BOP, the broker operator, only for a local broker (--broker 127.0.0.1). */
+enum { K_EXPER, K_XC, K_EOP, K_EP, K_BOP, NKEYS };
 
 static const char *const key_names[NKEYS] = { "k_exper", "k_xc", "k_eop",
-    "k_ep" };
+    "k_ep", "k_bop" };
+
+/*
+ * A local broker's ports.  pktxpmgr listens on 20556, the broker's default
+ * publisher port, and pktlab-proxy takes 20556/20557: one machine needs
+ * ports of its own, written into every configuration.
+ */
+#define LOCAL_PUB_PORT	20566
 
 /* pktlab_init.py's certificates: <type>_<signer>_<subject>.cert */
 static const struct {
@@ -76,6 +91,7 @@ static const struct {
 	{ "exppriv_eop_exper.cert", CRED_EXPPRIV, K_EOP, K_EXPER },
 	{ "pubcmd_exper_xc.cert", CRED_PUBCMD, K_EXPER, K_XC },
 	{ "subcmd_eop_ep.cert", CRED_SUBCMD, K_EOP, K_EP },
+	{ "agent_bop_bop.cert", CRED_AGENT, K_BOP, K_BOP },	/* local broker */
 };
 
 static const struct {
@@ -94,6 +110,9 @@ struct init {
 	int		 force;
 	int		 publish;
 	const char	*broker;
+	int		 local;		/* the broker is on this machine */
+	char		*pub_addr;	/* local: HOST:PUB for xpmgr.conf */
+	char		*sub_addr;	/* local: HOST:PUB+1 for endpt.conf */
 	int64_t		 not_before, not_after;
 	struct passopt	 pass;
 	EVP_PKEY	*key[NKEYS];
@@ -111,6 +130,8 @@ static void	 do_configs(struct init *);
 static void	 write_config(struct init *, const char *, const char *);
 static char	*xpmgr_conf(struct init *, int);
 static char	*endpt_conf(struct init *);
+static void	 local_broker_opt(struct init *);
+static char	*broker_conf(struct init *);
 
 int
 cmd_init(int argc, char **argv)
@@ -176,6 +197,7 @@ cmd_init(int argc, char **argv)
 		usage_fail("init", "unexpected argument \"%s\"", argv[optind]);
 	if (in.not_after < in.not_before)
 		usage_fail("init", "--not-after is before --not-before");
+	local_broker_opt(&in);
 
 	sub = home != NULL ? xstrdup(home) : home_default();
 	make_dir(sub);
@@ -202,6 +224,11 @@ cmd_init(int argc, char **argv)
 	for (i = 0; i < NKEYS; i++)
 		EVP_PKEY_free(in.key[i]);
 	printf("PacketLab home ready: %s\n", in.home);
+	if (in.local)
+		printf("Local broker: pktlab-broker -c %s/broker.conf (publishers "
+		    "%s, subscribers %s)\n", in.home, in.pub_addr, in.sub_addr);
+	free(in.pub_addr);
+	free(in.sub_addr);
 	free(in.home);
 	return 0;
 }
@@ -250,6 +277,8 @@ do_keys(struct init *in)
 	int		 i, asked = 0;
 
 	for (i = 0; i < NKEYS; i++) {
+		if (i == K_BOP && !in->local)
+			continue;
 		path = xasprintf("%s/keys/%s", in->home, key_names[i]);
 		if (!in->force && access(path, F_OK) == 0) {
 			in->key[i] = load_private_or_die(path, &in->pass);
@@ -335,6 +364,8 @@ do_certs(struct init *in)
 		EVP_PKEY	*sg = in->key[certs[i].signer];
 		EVP_PKEY	*sb = in->key[certs[i].subject];
 
+		if (sg == NULL || sb == NULL)	/* k_bop without a local broker */
+			continue;
 		path = xasprintf("%s/certs/%s", in->home, certs[i].file);
 		if (!in->force && access(path, F_OK) == 0) {
 			if (cert_matches(path, sg, sb, certs[i].type)) {
@@ -418,6 +449,11 @@ do_configs(struct init *in)
 	text = endpt_conf(in);
 	write_config(in, "endpt.conf", text);
 	free(text);
+	if (in->local) {
+		text = broker_conf(in);
+		write_config(in, "broker.conf", text);
+		free(text);
+	}
 }
 
 static void
@@ -446,8 +482,8 @@ xpmgr_conf(struct init *in, int proxy)
 	const char	*h = in->home;
 	char		*bop, *broot, *pub, *s;
 
-	bop = xasprintf("%s/keys/caida_k_bop.pub", h);
-	if (access(bop, R_OK) == 0)
+	bop = xasprintf("%s/keys/%s.pub", h, in->local ? "k_bop" : "caida_k_bop");
+	if (in->local || access(bop, R_OK) == 0)
 		broot = xasprintf("BrokerCertRootPath %s\n", bop);
 	else
 		broot = xasprintf(
@@ -464,7 +500,8 @@ xpmgr_conf(struct init *in, int proxy)
 		    "BrokerAddr %s\n"
 		    "PubAgentCertPath %s/certs/agent_xc_xc.cert\n"
 		    "%s"
-		    "PubPeriod 31536000000000000\n", in->broker, h, broot);
+		    "PubPeriod 31536000000000000\n", in->local ? in->pub_addr :
+		    in->broker, h, broot);
 	else
 		pub = xasprintf(
 		    "# Publication is off: no broker is ever contacted.  To turn\n"
@@ -522,6 +559,39 @@ endpt_conf(struct init *in)
 {
 	const char	*h = in->home;
 
+	if (in->local)
+		return xasprintf(
+		    "# endpt.conf: pktlab-endpoint configuration made by `pktlab-cred "
+		    "init\n"
+		    "# --broker %s`: without an address, pktlab-endpoint subscribes "
+		    "to\n"
+		    "# the local pktlab-broker and runs the experiments it is sent.\n"
+		    "# A line is \"Key Value\"; lines starting with '#' are comments.\n"
+		    "\n"
+		    "# The endpoint's TLS key and the chain it presents to "
+		    "controllers.\n"
+		    "EndpointPrivKey %s/keys/k_ep\n"
+		    "ControllerCertChainPath %s/certs/subcmd_eop_ep.cert\n"
+		    "# The operator keys a controller's experiment chain must be "
+		    "rooted at.\n"
+		    "EndpointOpPubKeyPath %s/keys/k_eop.pub\n"
+		    "\n"
+		    "# Broker subscription (PacketLab 1.1.0's directives).\n"
+		    "NoSubMode 0\n"
+		    "BrokerAddr %s\n"
+		    "# The broker's agent certificate must be issued by this key.\n"
+		    "BrokerChainRootPath %s/keys/k_bop.pub\n"
+		    "EndpointAgentCertPath %s/certs/agent_ep_ep.cert\n"
+		    "# The subscription privilege chain, leaf first.\n"
+		    "SubPrivCertChainPath %s/certs/subcmd_eop_ep.cert\n"
+		    "# Subscribe to the private channels the chain grants "
+		    "(keyid of k_eop).\n"
+		    "AutoExtractChannel 1\n"
+		    "# Attributes matched against a publication's descriptor, "
+		    "e.g. the\n"
+		    "# host id that `pktxpmgr -i` selects:\n"
+		    "# EndpointAttr hostid=ep1;\n",
+		    in->broker, h, h, h, in->sub_addr, h, h, h);
 	return xasprintf(
 	    "# endpt.conf: pktlab-endpoint configuration made by `pktlab-cred "
 	    "init`.\n"
@@ -543,4 +613,62 @@ endpt_conf(struct init *in)
 	    "# BrokerAddr pktbrokr.caida.org\n"
 	    "# AutoExtractChannel 1\n",
 	    h, h, h, h, h, h);
+}
+
+/*
+ * --broker naming this machine (127.0.0.0/8, ::1, localhost) means a
+ * pktlab-broker of our own: its key k_bop, its agent certificate and
+ * broker.conf are made, and every configuration uses its ports: 20566 for
+ * publishers and 20567 for subscribers, or PORT and PORT+1 when given.
+ */
+static void
+local_broker_opt(struct init *in)
+{
+	struct pl_hostport	 hp;
+	char			 why[256], host[PL_HOST_MAX + 3];
+	unsigned		 pub;
+
+	if (pl_addr_split(in->broker, LOCAL_PUB_PORT, &hp, why, sizeof(why)) == -1)
+		usage_fail("init", "--broker %s", why);
+	if (!((hp.is_ipv4 && strncmp(hp.host, "127.", 4) == 0) ||
+	    (hp.is_ipv6 && strcmp(hp.host, "::1") == 0) ||
+	    strcmp(hp.host, "localhost") == 0))
+		return;
+	pub = hp.port;
+	if (pub == 65535)
+		usage_fail("init", "--broker %s: a local broker needs PORT and "
+		    "PORT+1", in->broker);
+	in->local = 1;
+	/* 1.1.0 endpoints split BrokerAddr at the first ':', so no [::1]. */
+	if (hp.is_ipv6)
+		fatalx("--broker %s: a 1.1.0 endpoint cannot reach a broker at an "
+		    "IPv6 address; use 127.0.0.1", in->broker);
+	snprintf(host, sizeof(host), "%s", hp.host);
+	in->pub_addr = xasprintf("%s:%u", host, pub);
+	in->sub_addr = xasprintf("%s:%u", host, pub + 1);
+}
+
+static char *
+broker_conf(struct init *in)
+{
+	const char	*h = in->home;
+
+	return xasprintf(
+	    "# broker.conf: pktlab-broker configuration made by `pktlab-cred "
+	    "init\n"
+	    "# --broker %s`.  A line is \"Key Value\"; lines starting with '#'\n"
+	    "# are comments.  See pktlab-broker(1).\n"
+	    "\n"
+	    "# The broker's TLS key (the broker operator key k_bop) and its one\n"
+	    "# agent certificate; xpmgr.conf and endpt.conf pin k_bop.pub.\n"
+	    "BrokerPrivKeyPath %s/keys/k_bop\n"
+	    "BrokerAgentCertPath %s/certs/agent_bop_bop.cert\n"
+	    "# pktxpmgr publishes here (its BrokerAddr) ...\n"
+	    "PubListen %s\n"
+	    "# ... and endpoints subscribe here (their BrokerAddr).\n"
+	    "SubListen %s\n"
+	    "# Client agent certificates are accepted from any issuer; to admit\n"
+	    "# only some, list the issuers' public keys:\n"
+	    "# ClientCertRootPath %s/keys/k_xc.pub,%s/keys/k_ep.pub\n",
+	    in->broker, h, h, in->pub_addr, in->sub_addr, h, h);
 }
