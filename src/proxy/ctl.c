@@ -688,7 +688,8 @@ pool_take(struct px *px, struct px_key *k, struct px_taken *t)
 		t->fd = r->fd;
 		t->has_key = r->has_key;
 		memcpy(t->agent, r->agent, sizeof(t->agent));
-		pl_strlcpy(t->who, r->ctx, sizeof(t->who));
+		snprintf(t->who, sizeof(t->who), "r%llu %s",
+		    (unsigned long long)r->id, r->peer);
 		group_remove(r);
 		reg_free(r);
 		return 0;

@@ -188,7 +188,8 @@ def cmd_ep(a):
     try:
         if payload:
             s.sendall(payload)
-        s.shutdown(socket.SHUT_WR)
+        if not a.no_shutdown:
+            s.shutdown(socket.SHUT_WR)
     except OSError:
         pass
     got = b""
@@ -238,6 +239,8 @@ def main():
     e.add_argument("--split", type=int, default=1)
     e.add_argument("--payload", type=int, default=1000)
     e.add_argument("--no-sni", action="store_true")
+    e.add_argument("--no-shutdown", action="store_true",
+                   help="keep sending open, as a TLS client does")
     h = sub.add_parser("hello")
     h.add_argument("sni")
     h.add_argument("file")
