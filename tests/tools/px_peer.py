@@ -135,7 +135,7 @@ def cmd_ctl(a):
         for sk in r:
             ent = next((s for s in sessions if s[0] is sk), None)
             try:
-                data = sk.recv(65536)
+                data = sk.recv(1 << 20)
             except ConnectionError:
                 data = None
             if ent is None:
@@ -146,11 +146,15 @@ def cmd_ctl(a):
                     continue
                 ent = [sk, 0]
                 sessions.append(ent)
-            if data:
+            if data and a.sink:
+                ent[1] += len(data)
+            elif data:
                 sk.sendall(data)
                 ent[1] += len(data)
             else:
                 try:
+                    if a.sink:
+                        sk.sendall(b"%d\n" % ent[1])
                     sk.shutdown(socket.SHUT_WR)
                 except OSError:
                     pass
@@ -169,6 +173,30 @@ def cmd_xreg(a):
         out("failed", v)
         return 1
     out("result", r)
+    return 0
+
+
+def cmd_stream(a):
+    """Endpoint -> controller throughput: hello, then a.bytes, then EOF;
+    the controller (ctl --sink) answers with the count it received."""
+    s = socket.create_connection((a.host, a.port), timeout=60)
+    s.sendall(client_hello(a.sni))
+    chunk = memoryview(bytearray(1 << 20))
+    t0 = time.perf_counter()
+    left = a.bytes
+    while left > 0:
+        n = s.send(chunk[:min(left, len(chunk))])
+        left -= n
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        c = s.recv(64)
+        if not c:
+            break
+        got += c
+    dt = time.perf_counter() - t0
+    out("stream %d bytes in %.3f s: %.0f MB/s (controller got %s)" % (
+        a.bytes, dt, a.bytes / dt / 1e6, got.decode().strip()))
     return 0
 
 
@@ -225,6 +253,13 @@ def main():
     c.add_argument("--sessions", type=int, default=0)
     c.add_argument("--cert")
     c.add_argument("--key")
+    c.add_argument("--sink", action="store_true",
+                   help="count bytes instead of echoing them")
+    st = sub.add_parser("stream")
+    st.add_argument("host")
+    st.add_argument("port", type=int)
+    st.add_argument("sni")
+    st.add_argument("bytes", type=int)
     x = sub.add_parser("xreg")
     x.add_argument("host")
     x.add_argument("port", type=int)
@@ -246,7 +281,7 @@ def main():
     h.add_argument("file")
     a = p.parse_args()
     return {"ctl": cmd_ctl, "xreg": cmd_xreg, "ep": cmd_ep,
-            "hello": cmd_hello}[a.cmd](a)
+            "hello": cmd_hello, "stream": cmd_stream}[a.cmd](a)
 
 
 if __name__ == "__main__":
