@@ -20,7 +20,7 @@ static int	cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o,
 static int	cli_attempts(const char *val, uint64_t *out, char *why, size_t whylen);
 
 static const struct xpmgr_cli_opt cli_opts[] = {
-	{ 'a', "addr", "ADDR[:PORT]", "where to listen (0.0.0.0:20556); proxy mode: the proxy" },
+	{ 'a', "addr", "ADDR[:PORT]", "where to listen (0.0.0.0:20556), or the proxy (:20557)" },
 	{ 'c', "config", "PATH", "configuration file (default ~/.pktlab/xpmgr.conf)" },
 	{ 'h', "help", NULL, "print this help and exit" },
 	{ 'i', "hostid", "HOSTID", "add hostid=HOSTID to every published descriptor" },

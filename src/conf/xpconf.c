@@ -806,6 +806,14 @@ xpmgr_conf_apply_cli(struct xpmgr_conf *c, const struct xpmgr_cli *cli, char *er
 	else
 		pl_addr_split(XPMGR_DEF_LISTEN, PL_PORT_EXP, &c->listen, why, sizeof(why));
 
+	/* xpmgr spec §7.6: a proxy routes on the SNI key only. */
+	for (k = 0; k < c->nexp && c->proxy_mode; k++)
+		if (c->exp[k].is_default)
+			conf_diag(c, XPMGR_WARN, c->exp[k].line, "ExpExec", "IS_DEFAULT "
+			    "1 has no effect in proxy mode: a proxy routes endpoints "
+			    "by SNI key only, so endpoints that send none cannot "
+			    "reach this entry (those that send its SNI key can)");
+
 	if (cli->pub_addr != NULL) {
 		c->pub_addr_arg = xstrdup(cli->pub_addr);
 		if (strchr(cli->pub_addr, '%') != NULL) {

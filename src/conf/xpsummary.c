@@ -13,6 +13,7 @@ static const char	*sum_duration(uint64_t ns, char *buf, size_t buflen);
 static void		 sum_list(FILE *f, const char *label, const struct xpmgr_strlist *l,
 			    const char *none);
 static void		 sum_publication(FILE *f, const struct xpmgr_conf *c);
+static void		 sum_pool(FILE *f, const struct xpmgr_conf *c);
 static void		 sum_entry(FILE *f, const struct xpmgr_conf *c,
 			    const struct xpmgr_expexec *e, const char *keychan);
 
@@ -89,6 +90,28 @@ sum_publication(FILE *f, const struct xpmgr_conf *c)
 		fprintf(f, "  hostid:         %s\n", c->hostid);
 }
 
+/* Proxy mode: the backlog connections each SNI key keeps (xpmgr spec §7). */
+static void
+sum_pool(FILE *f, const struct xpmgr_conf *c)
+{
+	char	 hp[PL_HOST_MAX + 16];
+	size_t	 i;
+
+	fprintf(f, "  pool:           %zu SNI key(s) x %ju = %ju backlog connection(s) "
+	    "to %s\n", c->nexp, (uintmax_t)c->target_backlog,
+	    (uintmax_t)(c->target_backlog * c->nexp),
+	    pl_addr_fmt(&c->listen, hp, sizeof(hp)));
+	for (i = 0; i < c->nexp; i++)
+		fprintf(f, "    SNI key:      %s (line %u)%s\n", c->exp[i].snikey,
+		    c->exp[i].line, c->exp[i].is_default ? ": default entry, but "
+		    "endpoints without an SNI key cannot reach it through a proxy" : "");
+	fprintf(f, "  retries:        per SNI key, backoff from 100 ms doubling up to "
+	    "30 s; at start-up, exit 1 if no key registers within the bootstrap\n");
+	fprintf(f, "  endpoints:      dial the proxy's host %s (port 20556 unless "
+	    "published otherwise) with the entry's SNI key; publication "
+	    "announces that host as controller_addr\n", c->listen.host);
+}
+
 static void
 sum_entry(FILE *f, const struct xpmgr_conf *c, const struct xpmgr_expexec *e,
     const char *keychan)
@@ -122,7 +145,10 @@ sum_entry(FILE *f, const struct xpmgr_conf *c, const struct xpmgr_expexec *e,
 	if (!c->enable_pub)
 		return;
 	addr = xpmgr_conf_ctrl_addr(c, e, &infer);
-	if (addr != NULL)
+	if (addr != NULL && c->proxy_mode && addr == c->listen.host)
+		fprintf(f, "  controller_addr: %s (proxy mode publishes the proxy's "
+		    "host)\n", addr);
+	else if (addr != NULL)
 		fprintf(f, "  controller_addr: %s\n", addr);
 	else if (infer)
 		fprintf(f, "  controller_addr: the local address of the broker connection\n");
@@ -155,6 +181,7 @@ xpmgr_conf_summary(const struct xpmgr_conf *c, const char *const *keychan)
 		fprintf(f, "  timeouts:       %s per set-up stage, %s bootstrap\n",
 		    sum_duration(c->backlog_timeout, d1, sizeof(d1)),
 		    sum_duration(c->bootstrap_timeout, d2, sizeof(d2)));
+		sum_pool(f, c);
 	}
 	if (c->mlet != NULL) {
 		fprintf(f, "mlet:             %s", c->mlet);

@@ -101,7 +101,9 @@ xpmgr_run(const struct xpmgr_conf *c)
 		xpd_free(&d);
 		return 1;
 	}
-	if (listener_open(&d, why, sizeof(why)) == -1) {
+	/* Proxy mode (proxy.c) greets through the proxy; passive mode listens. */
+	if ((c->proxy_mode ? proxy_start(&d, why, sizeof(why)) :
+	    listener_open(&d, why, sizeof(why))) == -1) {
 		log_warnx("%s", why);
 		d.exit_code = 1;
 		xpd_force(&d);
@@ -110,9 +112,12 @@ xpmgr_run(const struct xpmgr_conf *c)
 		return 1;
 	}
 	pl_addr_fmt(&c->listen, addr, sizeof(addr));
-	log_info("greeting endpoints on %s; mlet %s%s; %s", addr, c->mlet,
+	log_info("greeting endpoints %s %s; mlet %s%s; %s", c->proxy_mode ?
+	    "through the proxy" : "on", addr, c->mlet,
 	    c->singleton ? " (singleton)" : "", c->max_attempts == UINT64_MAX ?
 	    "no session limit" : "session limit set by -n");
+	if (!c->proxy_mode)
+		xpd_greeting_ready(&d);
 	if (c->max_attempts != UINT64_MAX)
 		log_info("-n %llu: greeting stops after that many sessions have started",
 		    (unsigned long long)c->max_attempts);
@@ -178,11 +183,6 @@ preflight(const struct xpmgr_conf *c)
 {
 	char	 why[256];
 
-	if (c->proxy_mode) {
-		log_warnx("EnableProxyMode 1: proxy (active) mode is not implemented "
-		    "in this version of pktxpmgr; use passive mode (EnableProxyMode 0)");
-		return -1;
-	}
 	if (c->enable_pub)
 		log_warnx("EnableExpPublication 1: this version does not publish "
 		    "experiments to a broker (%s); greeting endpoints anyway: point "
@@ -200,6 +200,19 @@ preflight(const struct xpmgr_conf *c)
 }
 
 /* ---- state ---- */
+
+void
+xpd_greeting_ready(struct xpd *d)
+{
+	log_debug("greeting endpoints: ready");
+}
+
+void
+xpd_abort(struct xpd *d)
+{
+	d->exit_code = 1;
+	xpd_force(d);
+}
 
 int
 xpd_gate_open(const struct xpd *d)
@@ -226,6 +239,7 @@ xpd_wrapup(struct xpd *d, const char *why)
 	log_info("stopping greeting endpoints (%s); waiting for %llu running "
 	    "session(s)", why, (unsigned long long)d->nsessions);
 	listener_close_all(d);
+	proxy_wrapup(d);
 	session_drop_unstarted(d, why);
 	xpd_maybe_done(d);
 }
@@ -288,6 +302,7 @@ xpd_force(struct xpd *d)
 
 	d->state = XPD_FORCE;
 	listener_close_all(d);
+	proxy_wrapup(d);
 	xp_singleton_close(d);
 	d->sg_expected_exit = 1;
 	session_abort_all(d, "forced shutdown");
@@ -353,6 +368,7 @@ xpd_free(struct xpd *d)
 	struct session	*s;
 
 	listener_close_all(d);
+	proxy_free(d);
 	xp_singleton_close(d);
 	/* Anything left (loop left early): no callbacks may run any more. */
 	while ((s = TAILQ_FIRST(&d->sessions)) != NULL) {

@@ -4,6 +4,7 @@
  *
  *   daemon.c     xpmgr_run: process set-up, signals, wrap-up, exit code
  *   listener.c   listening sockets and accept
+ *   proxy.c      proxy (active) mode: the backlog connections to a proxy
  *   session.c    one endpoint: TLS handshake, program submission, start,
  *                then the relay; the one close funnel; the summary
  *   relay.c      the data path between the endpoint and the mlet
@@ -104,6 +105,8 @@ struct xp_tls;
 struct xp_tls	*xp_tls_new(const struct xpmgr_conf *c, char *why, size_t whylen);
 void		 xp_tls_free(struct xp_tls *t);
 struct ssl_st	*xp_tls_ssl_new(struct xp_tls *t);
+/* The controller key (the proxy link's client certificate goes with it). */
+struct evp_pkey_st *xp_tls_key(struct xp_tls *t);
 /* After the handshake: the entry the ClientHello selected. */
 const struct xp_entry *xp_tls_entry(struct xp_tls *t, struct ssl_st *ssl);
 /* The SNI the endpoint sent, or NULL. */
@@ -255,6 +258,20 @@ void	 listener_close_all(struct xpd *d);
 /* Pause (EMFILE) or resume accepting. */
 void	 listener_pause(struct xpd *d, int ms);
 
+/* ---- proxy.c: proxy (active) mode, xpmgr spec §7 ---- */
+
+struct proxy;
+/*
+ * Resolve -a, build the client TLS context and start filling every SNI
+ * key's pool; the bootstrap ends with xpd_greeting_ready, or xpd_abort when
+ * no connection registered within BootstrapBacklogTimeout.  Returns 0, or
+ * -1 with why.
+ */
+int	 proxy_start(struct xpd *d, char *why, size_t whylen);
+/* Wrap-up: close every backlog connection that is not a session; no refill. */
+void	 proxy_wrapup(struct xpd *d);
+void	 proxy_free(struct xpd *d);
+
 /* ---- daemon.c ---- */
 
 enum xpd_state {
@@ -292,6 +309,7 @@ struct xpd {
 
 	struct listenerq	 listeners;
 	struct event		*accept_resume;
+	struct proxy		*proxy;		/* proxy mode, else NULL */
 
 	struct event		*sig_int, *sig_term, *sig_hup, *sig_chld;
 	int			 nsig;
@@ -313,6 +331,13 @@ struct xpd {
  */
 int	 xpmgr_run(const struct xpmgr_conf *c);
 
+/*
+ * Endpoints can now arrive: the listeners are open, or the proxy bootstrap
+ * is over.  (Where publication to a broker starts.)
+ */
+void	 xpd_greeting_ready(struct xpd *d);
+/* A fatal start-up failure after the loop started: end with status 1. */
+void	 xpd_abort(struct xpd *d);
 /* Start wrapping up (signal, -n reached, singleton gone). */
 void	 xpd_wrapup(struct xpd *d, const char *why);
 /* Check whether everything is over and leave the loop if so. */

@@ -46,9 +46,11 @@ main(int argc, char *argv[])
 		usage_error(err);
 	if (cli.help) {
 		fputs(xpmgr_cli_help(), stdout);
-		fputs("\nNot in this version: broker publication (EnableExpPublication 1 is\n"
-		    "warned about; endpoints must be pointed at pktxpmgr directly) and\n"
-		    "proxy mode (EnableProxyMode 1 is refused).\n", stdout);
+		fputs("\nProxy mode (EnableProxyMode 1, -a PROXY[:PORT], default port 20557):\n"
+		    "pktxpmgr keeps TargetBacklogConn connections per SNI key registered at\n"
+		    "the proxy, which splices endpoints onto them; failures back off.\n"
+		    "\nNot in this version: broker publication (EnableExpPublication 1 is\n"
+		    "warned about; endpoints must be pointed at pktxpmgr directly).\n", stdout);
 		return 0;
 	}
 	if (cli.version) {

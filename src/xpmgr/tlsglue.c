@@ -202,6 +202,12 @@ xp_tls_ssl_new(struct xp_tls *t)
 	return ssl;
 }
 
+EVP_PKEY *
+xp_tls_key(struct xp_tls *t)
+{
+	return t->key;
+}
+
 const struct xp_entry *
 xp_tls_entry(struct xp_tls *t, SSL *ssl)
 {

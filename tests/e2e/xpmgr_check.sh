@@ -144,7 +144,9 @@ run proxy_noa 1 -t -c "$P/xpmgr.proxy.conf" "$MLET"
 has proxy_noa err "xpmgr.proxy.conf:19: EnableProxyMode: proxy mode needs the proxy's address: give -a PROXY_ADDR[:PORT] (default port 20557)"
 run proxy 0 -t -c "$P/xpmgr.proxy.conf" -a proxy.invalid "$MLET"
 has proxy out "mode:             proxy: 2 backlog connection(s) per SNI key to proxy.invalid:20557"
-has proxy out "  controller_addr: proxy.invalid"
+has proxy out "  controller_addr: proxy.invalid (proxy mode publishes the proxy's host)"
+has proxy out "  pool:           1 SNI key(s) x 2 = 2 backlog connection(s) to proxy.invalid:20557"
+has proxy out "  timeouts:       2s per set-up stage, 5s bootstrap"
 
 # 8. Warnings reach the user, without failing the check.
 printf 'EnableExpPublication 0\nControllerPrivkeyPath keys/k_xc\nControllerPrivkeyPath keys/k_xc\nExpExec 1::certs/exppriv_eop_exper.cert,certs/pubcmd_exper_xc.cert:keys/k_eop.pub::\n' >"$P/dup.conf"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # xpmgr_startup: what this version refuses or only warns about at start.
-# Proxy mode is refused (exit 1); publication on is a warning and greeting
+# Proxy mode with nobody at the proxy's port ends the bootstrap with exit 1,
+# and warns that its default entry cannot be reached without an SNI key
+# (xpmgr_proxy_*.sh test proxy mode itself); publication on is a warning and greeting
 # goes on (the broker, on loopback here, is never contacted); -i warns;
 # an MLET that is not executable and an ExpExec chain that fails its own
 # verification stop the start with a reason.  The soft limit on open files
@@ -11,10 +13,11 @@ PORT=$(xp_port)
 H=$T/pktlab
 
 cp "$CONF" "$T/proxy.conf"
-echo "EnableProxyMode 1" >>"$T/proxy.conf"
+printf 'EnableProxyMode 1\nBootstrapBacklogTimeout 1000000000\n' >>"$T/proxy.conf"
 "$XPMGR" -c "$T/proxy.conf" -a "127.0.0.1:$PORT" "$MLET" hold 2>"$T/proxy.log" &&
-    fail "proxy mode started"
-expect_grep 'proxy \(active\) mode is not implemented' "$T/proxy.log"
+    fail "proxy mode started without a proxy"
+expect_grep 'WARN .*ExpExec: IS_DEFAULT 1 has no effect in proxy mode' "$T/proxy.log"
+expect_grep 'proxy bootstrap failed: no backlog connection was registered' "$T/proxy.log"
 
 # A broker nobody listens on: publication must not even try.
 sed 's/^EnableExpPublication 0/EnableExpPublication 1/' "$CONF" >"$T/pub.conf"
