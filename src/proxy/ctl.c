@@ -226,13 +226,18 @@ ssl_wait(struct px_reg *r, int ret, const char *what)
 		return -1;
 	default:
 		e = ERR_peek_error();
-		if (e == 0 && ret == 0) {
-			reg_close(r, LOG_LVL_WARN, "%s: the controller closed "
-			    "the connection", what);
+		/* A controller may give a registration up (it stops, or its
+		   stage timeout fired): not the proxy's trouble. */
+		if (e == 0 && (ret == 0 || errno == ECONNRESET ||
+		    errno == EPIPE)) {
+			reg_close(r, LOG_LVL_INFO, "%s: the controller gave the "
+			    "registration up (%s)", what, ret == 0 ?
+			    "closed" : strerror(errno));
 			return -1;
 		}
 		cred_tls_reason(r->ssl, e, why, sizeof(why));
 		ERR_clear_error();
+		errno = 0;
 		reg_close(r, LOG_LVL_WARN, "%s: %s", what, why);
 		return -1;
 	}
@@ -454,6 +459,7 @@ reg_step(struct px_reg *r)
 		switch (r->stage) {
 		case ST_HS:
 			ERR_clear_error();
+			errno = 0;
 			if ((ret = SSL_accept(r->ssl)) != 1) {
 				ssl_wait(r, ret, "TLS handshake");
 				return;
@@ -495,6 +501,7 @@ reg_step(struct px_reg *r)
 				}
 			}
 			ERR_clear_error();
+			errno = 0;
 			ret = SSL_read(r->ssl, r->in + r->inlen,
 			    (int)(want - r->inlen));
 			if (ret <= 0) {
@@ -513,6 +520,7 @@ reg_step(struct px_reg *r)
 			res[5] = (uint8_t)r->errid;
 			want = r->errid != 0 ? 6 : 4;
 			ERR_clear_error();
+			errno = 0;
 			ret = SSL_write(r->ssl, res + r->out_off,
 			    (int)(want - r->out_off));
 			if (ret <= 0) {
@@ -526,6 +534,7 @@ reg_step(struct px_reg *r)
 			continue;
 		case ST_REFUSED:
 			ERR_clear_error();
+			errno = 0;
 			ret = SSL_shutdown(r->ssl);
 			if (ret < 0 && SSL_get_error(r->ssl, ret) ==
 			    SSL_ERROR_WANT_WRITE) {
@@ -536,6 +545,7 @@ reg_step(struct px_reg *r)
 			return;
 		case ST_CLOSE_WAIT:
 			ERR_clear_error();
+			errno = 0;
 			ret = SSL_read(r->ssl, tmp, sizeof(tmp));
 			if (ret > 0) {
 				reg_close(r, LOG_LVL_WARN, "the controller sent "
@@ -551,6 +561,7 @@ reg_step(struct px_reg *r)
 			return;
 		case ST_SHUTDOWN:
 			ERR_clear_error();
+			errno = 0;
 			ret = SSL_shutdown(r->ssl);
 			if (ret < 0) {
 				ssl_wait(r, ret, "sending our close_notify");
@@ -584,13 +595,16 @@ reg_step(struct px_reg *r)
 					wait_for(r, EV_READ);
 					return;
 				}
-				reg_close(r, LOG_LVL_WARN, "reading PKTLAB: %s",
+				reg_close(r, errno == ECONNRESET ? LOG_LVL_INFO :
+				    LOG_LVL_WARN, "reading PKTLAB: %s (the "
+				    "controller gave the registration up)",
 				    strerror(errno));
 				return;
 			}
 			if (n == 0) {
-				reg_close(r, LOG_LVL_WARN, "the controller closed "
-				    "before its PKTLAB");
+				reg_close(r, LOG_LVL_INFO, "the controller closed "
+				    "before its PKTLAB (it gave the registration "
+				    "up)");
 				return;
 			}
 			r->inlen += (size_t)n;
