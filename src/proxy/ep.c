@@ -48,7 +48,6 @@ ep_new(struct px *px, int fd, const struct sockaddr *sa, socklen_t salen)
 	clock_gettime(CLOCK_MONOTONIC, &e->t0);
 	e->cap = 2048;
 	e->buf = xmalloc(e->cap);
-	e->scratch = xmalloc(PX_HELLO_MAX + 4);
 	if ((e->ev = event_new(px->base, fd, EV_READ | EV_PERSIST, ep_read,
 	    e)) == NULL || (e->timer = evtimer_new(px->base, ep_timeout,
 	    e)) == NULL)
@@ -81,7 +80,6 @@ ep_place(struct px_ep *e, struct px_key *k)
 	e->fd = -1;
 	event_free(e->ev);
 	event_free(e->timer);
-	free(e->scratch);
 	free(e->buf);
 	free(e);
 	return 0;
@@ -105,8 +103,6 @@ ep_hello(struct px_ep *e, const struct px_sni *sni)
 	struct timeval tv;
 	char q[PL_QUOTE_MAX];
 
-	free(e->scratch);
-	e->scratch = NULL;
 	if (!sni->has_sni) {
 		ep_close(e, LOG_LVL_WARN, "ClientHello without SNI: a proxy "
 		    "cannot route it (the default entry is not reachable "
@@ -174,8 +170,9 @@ ep_read(evutil_socket_t fd, short ev, void *arg)
 	e->len += (size_t)n;
 	if (e->key != NULL)
 		return;		/* held: the bytes go with the rest */
-	switch (px_sni_parse(e->buf, e->len, e->scratch, PX_HELLO_MAX + 4,
-	    &sni)) {
+	/* The parse starts over on every read: one scratch buffer for all. */
+	switch (px_sni_parse(e->buf, e->len, e->px->scratch,
+	    sizeof(e->px->scratch), &sni)) {
 	case PX_SNI_NEED:
 		return;
 	case PX_SNI_BAD:
@@ -217,7 +214,6 @@ ep_close(struct px_ep *e, int level, const char *fmt, ...)
 		close(e->fd);
 	event_free(e->ev);
 	event_free(e->timer);
-	free(e->scratch);
 	free(e->buf);
 	free(e);
 }

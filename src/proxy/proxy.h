@@ -90,7 +90,6 @@ struct px_ep {
 	char		 ctx[PX_CTX_MAX];
 	uint8_t		*buf;		/* bytes read so far */
 	size_t		 len, cap;
-	uint8_t		*scratch;
 	struct px_key	*key;		/* while held */
 	struct event	*ev;
 	struct event	*timer;
@@ -128,6 +127,7 @@ struct px {
 	TAILQ_HEAD(, sess) sessions;
 	size_t		 nsessions;
 	int		 stopping;
+	uint8_t		 scratch[PX_HELLO_MAX + 4];	/* px_sni_parse's */
 };
 
 /* main.c */
