@@ -58,4 +58,5 @@ m2=$(grep -Ec "$done_re" "$T/xpmgr2.log" || true)
 expect_no_grep 'no idle backlog connection within' "$T/proxy.log"
 [ "$(grep -c '<h1>Hello from the local web server</h1>' "$T/mlet2.out")" = "$m2" ] ||
     fail "pages of the survivor"
+px_stop
 echo "proxy_multi: ok"

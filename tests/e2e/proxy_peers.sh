@@ -139,11 +139,5 @@ px_wait_log 'sni=gone1\] no idle backlog connection within 1.000 s'
 kill "$CTL"
 wait "$CTL" 2>/dev/null || true
 px_wait_nfds "$BASE"
-kill -TERM "$PXPID"
-_n=100
-while kill -0 "$PXPID" 2>/dev/null; do
-	[ $_n -gt 0 ] || fail "the proxy did not stop on SIGTERM"
-	sleep 0.05; _n=$((_n - 1))
-done
-expect_no_grep 'ERROR' "$T/proxy.log"
+px_stop
 echo "proxy_peers: ok"

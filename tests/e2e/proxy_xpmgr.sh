@@ -51,8 +51,7 @@ xp_start -c "$PCONF" -a "127.0.0.1:$PX_CTL" "$PL_MLET_DIR/test_http_get" 127.0.0
 xp_wait_log 'proxy bootstrap complete' 10
 px_wait_log 'registered in .* \(2 idle' 10
 xp_baseline
-kill "$PXPID"
-wait "$PXPID" 2>/dev/null || true
+px_stop
 mv "$T/proxy.log" "$T/proxy1.log.old"
 sleep 1
 px_start
@@ -67,5 +66,6 @@ n=$(px_count 'controller connected')
 xp_check_baseline
 kill -TERM "$XPID"
 xp_expect_exit 0 10
-px_wait_nfds "$(( PXBASE ))"
+px_wait_nfds "$PXBASE"
+px_stop
 echo "proxy_xpmgr: ok"
