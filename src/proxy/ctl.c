@@ -64,6 +64,7 @@ static void	 reg_timeout(evutil_socket_t, short, void *);
 static void	 reg_close(struct px_reg *, int level, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	 idle_cb(evutil_socket_t, short, void *);
+static struct px_group *group_find(struct px_key *, const struct px_reg *);
 
 static struct px_key *
 key_get(struct px *px, const char *name)
@@ -346,6 +347,17 @@ xreg_check(struct px_reg *r)
 		    pl_hex(r->agent, 8, b));
 		return;
 	}
+	{
+		struct px_group *g = group_find(k, r);
+
+		/* One controller cannot fill the machine with idle sockets. */
+		if (g != NULL && g->nidle >= px->conf.max_idle) {
+			refuse(r, PL_ENORES, "this controller already has %zu "
+			    "idle connections for the snikey "
+			    "(MaxIdlePerController)", g->nidle);
+			return;
+		}
+	}
 	k->refs++;
 	k->last = mono_s();
 	if (r->has_key && px->conf.bind_key) {
@@ -360,18 +372,27 @@ xreg_check(struct px_reg *r)
 	stage(r, ST_RESULT);
 }
 
-/* The pool's group of r's controller, made when missing. */
+/* The pool's group of r's controller: same agent key (or none), same host. */
+static struct px_group *
+group_find(struct px_key *k, const struct px_reg *r)
+{
+	struct px_group *g;
+
+	TAILQ_FOREACH(g, &k->groups, entry)
+		if (g->has_key == r->has_key && strcmp(g->host, r->host) == 0 &&
+		    (!r->has_key || memcmp(g->agent, r->agent, 32) == 0))
+			return g;
+	return NULL;
+}
+
+/* The same, made when missing. */
 static struct px_group *
 group_get(struct px *px, struct px_key *k, struct px_reg *r)
 {
 	struct px_group *g;
 
-	TAILQ_FOREACH(g, &k->groups, entry)
-		if (g->has_key == r->has_key && (r->has_key ?
-		    memcmp(g->agent, r->agent, 32) == 0 :
-		    strcmp(g->host, r->host) == 0) &&
-		    (!r->has_key || strcmp(g->host, r->host) == 0))
-			return g;
+	if ((g = group_find(k, r)) != NULL)
+		return g;
 	g = xcalloc(1, sizeof(*g));
 	g->key = k;
 	g->id = ++px->next_group;

@@ -14,7 +14,7 @@ command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 
 xp_pki
 H=$T/pktlab
-printf 'ClientHelloTimeout 1s\nRefusalDelay 1s\n' >>"$PXCONF"
+printf 'ClientHelloTimeout 1s\nRefusalDelay 1s\nMaxIdlePerController 3\n' >>"$PXCONF"
 sed -i 's/^HoldTimeout.*/HoldTimeout 1s/' "$PXCONF"
 px_start -v
 BASE=$(px_nfds)
@@ -115,6 +115,20 @@ r=$(python3 "$PEER" xreg 127.0.0.1 "$PX_CTL" "$(printf abc123 | od -An -tx1 | tr
 [ "$r" = "result 49" ] || fail "snikey of another agent key: $r"
 px_wait_log 'snikey in use by another agent key'
 
+# A controller may hold at most MaxIdlePerController (3 here) idle
+# connections per key: the next registration is refused with ENORES (68).
+python3 "$PEER" ctl 127.0.0.1 "$PX_CTL" capped --n 3 $CTLB >"$T/ctl3.out" 2>&1 &
+C3=$!
+XP_BG="$XP_BG $C3"
+_n=0
+while [ "$(px_count 'sni=capped\] registered')" -lt 3 ]; do
+	[ $_n -lt 200 ] || fail "3 registrations of capped"
+	sleep 0.05; _n=$((_n + 1))
+done
+r=$(python3 "$PEER" xreg 127.0.0.1 "$PX_CTL" "$(printf capped | od -An -tx1 | tr -d ' \n')" $CTLB)
+[ "$r" = "result 68" ] || fail "over MaxIdlePerController: $r"
+px_wait_log 'already has 3 idle connections for the snikey'
+
 # C7: a controller without a client certificate registers (the proxy asks
 # for one but requires none), even on a key bound to an agent key.
 r=$(python3 "$PEER" xreg 127.0.0.1 "$PX_CTL" "$(printf nocert | od -An -tx1 | tr -d ' \n')")
@@ -135,9 +149,9 @@ r=$(ep gone1 --payload 0 --no-shutdown)
 [ "$r" = "closed 0" ] || fail "held endpoint: $r"
 px_wait_log 'sni=gone1\] no idle backlog connection within 1.000 s'
 
-# Everything ends: the controller closes its idle connections.
-kill "$CTL"
-wait "$CTL" 2>/dev/null || true
+# Everything ends: the controllers close their idle connections.
+kill "$C3" "$CTL"
+wait "$CTL" "$C3" 2>/dev/null || true
 px_wait_nfds "$BASE"
 px_stop
 echo "proxy_peers: ok"

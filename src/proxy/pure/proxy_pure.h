@@ -94,6 +94,7 @@ struct px_conf {
 	int		 bind_key;	/* BindSNIKeyToAgentKey */
 	enum px_relay_mode relay;	/* RelayMode */
 	uint64_t	 bufsize;	/* RelayBufferSize */
+	uint64_t	 max_idle;	/* MaxIdlePerController */
 	int		 log_level;	/* LogLevel, -1: not set */
 };
 
@@ -103,6 +104,7 @@ struct px_conf {
 #define PX_IDLE_TIMEOUT_DEF	0ull
 #define PX_REFUSAL_DEF		(100ull * 1000000ull)
 #define PX_BUFSIZE_DEF		65536u
+#define PX_MAX_IDLE_DEF		64u
 
 /* One diagnostic: file:line is the caller's to print. */
 typedef void	 px_diag_fn(void *arg, unsigned line, const char *msg);

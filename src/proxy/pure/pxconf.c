@@ -23,7 +23,7 @@ struct pctx {
 	unsigned	 line;
 };
 
-enum kind { K_PATH, K_PATHS, K_BOOL, K_DUR, K_ADDR, K_RELAY, K_SIZE };
+enum kind { K_PATH, K_PATHS, K_BOOL, K_DUR, K_ADDR, K_RELAY, K_SIZE, K_COUNT };
 
 static const struct directive {
 	const char	*name;
@@ -52,6 +52,7 @@ static const struct directive {
 	{ "BindSNIKeyToAgentKey", K_BOOL, offsetof(struct px_conf, bind_key), 0 },
 	{ "RelayMode",		K_RELAY, 0, 0 },
 	{ "RelayBufferSize",	K_SIZE, offsetof(struct px_conf, bufsize), 0 },
+	{ "MaxIdlePerController", K_COUNT, offsetof(struct px_conf, max_idle), 0 },
 };
 #define NDIR	(sizeof(directives) / sizeof(directives[0]))
 
@@ -90,6 +91,7 @@ px_conf_defaults(struct px_conf *c)
 	c->bind_key = 1;
 	c->relay = PX_RELAY_SPLICE;
 	c->bufsize = PX_BUFSIZE_DEF;
+	c->max_idle = PX_MAX_IDLE_DEF;
 	c->log_level = -1;
 }
 
@@ -147,6 +149,15 @@ one(struct pctx *c, const struct directive *d, const char *v, size_t n)
 			diag(c, "%s: %s", d->name, why);
 		else if (u < 4096 || u > 16u * 1024 * 1024)
 			diag(c, "%s: %s: want 4096 .. 16777216", d->name,
+			    pl_val_quote(v, n, q, sizeof(q)));
+		else
+			*(uint64_t *)((char *)c->conf + d->off) = u;
+		return;
+	case K_COUNT:
+		if (pl_val_u64(v, n, &u, why, sizeof(why)) < 0)
+			diag(c, "%s: %s", d->name, why);
+		else if (u < 1 || u > 1000000)
+			diag(c, "%s: %s: want 1 .. 1000000", d->name,
 			    pl_val_quote(v, n, q, sizeof(q)));
 		else
 			*(uint64_t *)((char *)c->conf + d->off) = u;
