@@ -16,8 +16,6 @@
  */
 #include <sys/socket.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -424,16 +422,12 @@ go_idle(struct px_reg *r)
 	struct px *px = r->px;
 	struct px_key *k = key_find(px, r->snikey);
 	struct px_group *g;
-	int one = 1, idle = 60, intvl = 10, cnt = 3;
 
 	SSL_free(r->ssl);
 	r->ssl = NULL;
 	event_del(r->timer);
 	/* A controller host that dies silently leaves the pool in ~90 s. */
-	setsockopt(r->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	setsockopt(r->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	setsockopt(r->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-	setsockopt(r->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	px_keepalive(r->fd);
 	TAILQ_REMOVE(&px->regs, r, entry);
 	g = group_get(px, k, r);
 	TAILQ_INSERT_TAIL(&g->idle, r, entry);

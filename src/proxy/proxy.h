@@ -136,6 +136,7 @@ double	 px_elapsed(const struct timespec *);
 void	 px_peerstr(const struct sockaddr *, socklen_t, char *host, size_t,
 	    char *hostport, size_t);
 void	 px_pause_accept(struct px *);
+void	 px_keepalive(int fd);
 void	 px_log(int level, const char *ctx, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 

@@ -93,11 +93,13 @@ sess_new(struct px *px, int epfd, const struct px_taken *t,
 	memcpy(s->agent, t->agent, sizeof(s->agent));
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
 	/* The proxy adds no delay of its own: the peers' small TLS records
-	   (results, acks) go out as they come, as they would without it. */
+	   (results, acks) go out as they come, as they would without it.
+	   Keepalive ends the session of a peer whose host vanished. */
 	for (i = 0; i < 2; i++) {
 		int one = 1;
 
 		setsockopt(s->fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		px_keepalive(s->fd[i]);
 	}
 	px->nsessions++;
 	TAILQ_INSERT_TAIL(&px->sessions, s, entry);
