@@ -54,6 +54,7 @@ static const char *const stage_names[] = {
 };
 
 #define MARK_SKIP_MAX	4096	/* raw bytes tolerated before the PKTLAB */
+#define REFUSAL_QUEUE_MAX (5ull * 1000000000ull)	/* longest refusal delay */
 #define ERR_BOUND	PL_ESYSNOPERM	/* snikey bound to another agent key */
 
 static void	 reg_step(struct px_reg *);
@@ -281,11 +282,12 @@ refusal_delay(struct px *px, const char *host)
 	return d;
 }
 
-static void
+/* Answer a refusal, maybe later; -1 when r was closed instead. */
+static int
 refuse(struct px_reg *r, uint16_t errid, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void
+static int
 refuse(struct px_reg *r, uint16_t errid, const char *fmt, ...)
 {
 	char why[256];
@@ -299,6 +301,13 @@ refuse(struct px_reg *r, uint16_t errid, const char *fmt, ...)
 	    pl_err_name(errid) != NULL ? pl_err_name(errid) : "?", why);
 	r->errid = errid;
 	d = refusal_delay(r->px, r->host);
+	if (d > REFUSAL_QUEUE_MAX) {
+		/* A flood from one host: no answer (EOF is a refusal to
+		   pktxpmgr too), and no descriptor held for it. */
+		reg_close(r, LOG_LVL_DEBUG, "refusal queue of this host full: "
+		    "closed without an answer");
+		return -1;
+	}
 	if (d > 0) {
 		struct timeval tv;
 
@@ -308,13 +317,14 @@ refuse(struct px_reg *r, uint16_t errid, const char *fmt, ...)
 		r->stage = ST_DELAY;
 		px_tv(&tv, d);
 		evtimer_add(r->timer, &tv);
-		return;
+		return 0;
 	}
 	stage(r, ST_RESULT);
+	return 0;
 }
 
-/* The xreg is complete in r->in: accept it or refuse. */
-static void
+/* The xreg is complete in r->in: accept it or refuse (-1: r closed). */
+static int
 xreg_check(struct px_reg *r)
 {
 	struct px *px = r->px;
@@ -326,10 +336,9 @@ xreg_check(struct px_reg *r)
 	while (n > 0 && r->in[4 + n - 1] == '\0')
 		n--;
 	if (!pl_snikey_valid((const char *)r->in + 4, n)) {
-		refuse(r, PL_ECTLBADMSG, "snikey %s invalid (want 1..63 of "
-		    "[a-z0-9])", pl_val_quote((const char *)r->in + 4, n, q,
+		return refuse(r, PL_ECTLBADMSG, "snikey %s invalid (want 1..63 "
+		    "of [a-z0-9])", pl_val_quote((const char *)r->in + 4, n, q,
 		    sizeof(q)));
-		return;
 	}
 	memcpy(r->snikey, r->in + 4, n);
 	r->snikey[n] = '\0';
@@ -340,20 +349,18 @@ xreg_check(struct px_reg *r)
 	    memcmp(k->owner, r->agent, sizeof(r->agent)) != 0) {
 		char a[65], b[65];
 
-		refuse(r, ERR_BOUND, "snikey in use by another agent key "
-		    "(%.16s..., this one %.16s...)", pl_hex(k->owner, 8, a),
+		return refuse(r, ERR_BOUND, "snikey in use by another agent "
+		    "key (%.16s..., this one %.16s...)", pl_hex(k->owner, 8, a),
 		    pl_hex(r->agent, 8, b));
-		return;
 	}
 	{
 		struct px_group *g = group_find(k, r);
 
 		/* One controller cannot fill the machine with idle sockets. */
 		if (g != NULL && g->nidle >= px->conf.max_idle) {
-			refuse(r, PL_ENORES, "this controller already has %zu "
-			    "idle connections for the snikey "
+			return refuse(r, PL_ENORES, "this controller already "
+			    "has %zu idle connections for the snikey "
 			    "(MaxIdlePerController)", g->nidle);
-			return;
 		}
 	}
 	k->refs++;
@@ -368,6 +375,7 @@ xreg_check(struct px_reg *r)
 	r->counted = 1;
 	r->errid = 0;
 	stage(r, ST_RESULT);
+	return 0;
 }
 
 /* The pool's group of r's controller: same agent key (or none), same host. */
@@ -499,19 +507,23 @@ reg_step(struct px_reg *r)
 				    ((size_t)r->in[2] << 8) | r->in[3];
 
 				if (type != PL_XREG) {
-					refuse(r, PL_ECTLBADMSG, "expected xreg "
-					    "(0x80), got message type 0x%02x",
-					    type);
+					if (refuse(r, PL_ECTLBADMSG, "expected "
+					    "xreg (0x80), got message type "
+					    "0x%02x", type) < 0)
+						return;
 					continue;
 				}
 				if (blen == 0 || blen > sizeof(r->in) - 4) {
-					refuse(r, PL_ECTLBADMSG, "xreg body of "
-					    "%zu bytes (want 1..63)", blen);
+					if (refuse(r, PL_ECTLBADMSG, "xreg body "
+					    "of %zu bytes (want 1..63)",
+					    blen) < 0)
+						return;
 					continue;
 				}
 				want = 4 + blen;
 				if (r->inlen == want) {
-					xreg_check(r);
+					if (xreg_check(r) < 0)
+						return;
 					continue;
 				}
 			}
