@@ -46,11 +46,49 @@ xp_expect_exit 0 10
 expect_grep '^www.pktlab.test is 192.0.2.80 \(via 127.0.0.1\)$' "$T/mlet.out"
 px_wait_nfds "$PXBASE"
 
-# 3. The proxy restarts while pktxpmgr runs: pktxpmgr registers again.
+# 3. Hostile endpoints with the real pktxpmgr behind the proxy: no SNI,
+# an unknown SNI, garbage, a slow ClientHello, a reset right after the
+# ClientHello reached pktxpmgr.  Each affects only itself: the next real
+# endpoint runs its experiment, descriptors and children come back.
 xp_start -c "$PCONF" -a "127.0.0.1:$PX_CTL" "$PL_MLET_DIR/test_http_get" 127.0.0.1 /
 xp_wait_log 'proxy bootstrap complete' 10
 px_wait_log 'registered in .* \(2 idle' 10
+sleep 0.3
 xp_baseline
+PXBASE2=$(px_nfds)
+xp_endpoint "$PX_EP" 2>"$T/ep_nosni.log" && fail "an endpoint without SNI got through"
+px_wait_log 'ClientHello without SNI'
+xp_endpoint "$PX_EP" -k zzz999 2>"$T/ep_unknown.log" && fail "an unknown SNI got through"
+px_wait_log 'sni=zzz999\] no controller registered this snikey'
+timeout 10 python3 -c '
+import socket, struct, sys, time
+sys.path.insert(0, sys.argv[2])
+import px_peer
+port = int(sys.argv[1])
+g = socket.create_connection(("127.0.0.1", port))
+g.sendall(b"\x00" * 300)
+slow = socket.create_connection(("127.0.0.1", port))
+slow.sendall(px_peer.client_hello("abc123")[:50])
+r = socket.create_connection(("127.0.0.1", port))
+r.sendall(px_peer.client_hello("abc123"))
+time.sleep(0.5)
+r.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+r.close()
+slow.settimeout(15)
+assert slow.recv(10) == b""
+g.settimeout(5)
+assert g.recv(10) == b""
+' "$PX_EP" "$(dirname "$PEER")" || fail "hostile endpoints"
+px_wait_log 'not a TLS ClientHello: not a TLS handshake record'
+px_wait_log 'no complete ClientHello within'
+px_wait_log 'session closed after .*Connection reset by peer'
+xp_endpoint "$PX_EP" -k abc123 2>"$T/endpoint5.log" || fail "endpoint after the hostile ones"
+xp_wait_log 'session done' 10
+px_wait_log 'sni=abc123\] registered in .* \(2 idle' 10
+xp_check_baseline
+px_wait_nfds "$PXBASE2"
+
+# 4. The proxy restarts while pktxpmgr runs: pktxpmgr registers again.
 px_stop
 mv "$T/proxy.log" "$T/proxy1.log.old"
 sleep 1
