@@ -245,8 +245,12 @@ pump(struct dir *d)
 		sess_end(s, 1, why);
 		return;
 	}
-	/* Burst used up: come back on the next readiness. */
-	event_add(d->ev_in, NULL);
+	/* Burst used up: come back on the next readiness, of the sink when
+	   bytes wait (the source may have nothing more to say). */
+	if (d->pending > 0)
+		event_add(d->ev_out, NULL);
+	else
+		event_add(d->ev_in, NULL);
 }
 
 static void
