@@ -136,6 +136,11 @@ r=$(python3 "$PEER" xreg 127.0.0.1 "$PX_CTL" "$(printf nocert | od -An -tx1 | tr
 px_wait_log 'sni=nocert\] registered'
 r=$(python3 "$PEER" xreg 127.0.0.1 "$PX_CTL" "$(printf abc123 | od -An -tx1 | tr -d ' \n')")
 [ "$r" = "result 0" ] || fail "unkeyed registration of a bound key: $r"
+# ERRATA (unclear points): NUL bytes after the snikey are accepted, as the
+# 1.1.0 decoder does.
+r=$(python3 "$PEER" xreg 127.0.0.1 "$PX_CTL" 6e756c6b65790000)
+[ "$r" = "result 0" ] || fail "snikey followed by NULs: $r"
+px_wait_log 'sni=nulkey\] registered' 
 
 # Hold: a key whose controller went away stays known for a while; its
 # endpoints wait HoldTimeout, then are closed.
