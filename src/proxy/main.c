@@ -301,6 +301,21 @@ done:
 }
 
 static void
+listeners_close(struct px *px)
+{
+	struct px_listener *l;
+
+	while ((l = TAILQ_FIRST(&px->listeners)) != NULL) {
+		TAILQ_REMOVE(&px->listeners, l, entry);
+		event_free(l->ev);
+		close(l->fd);
+		free(l);
+	}
+	if (px->resume != NULL)
+		event_del(px->resume);
+}
+
+static void
 on_signal(evutil_socket_t sig, short ev, void *arg)
 {
 	struct px *px = arg;
@@ -332,7 +347,6 @@ int
 main(int argc, char *argv[])
 {
 	struct px px;
-	struct px_listener *l;
 	struct event *sigs[2], *gc;
 	struct timeval tv = { GC_INTERVAL_S, 0 };
 	char *confpath = NULL, *own = NULL, *ctl_addr = NULL, *ep_addr = NULL;
@@ -450,21 +464,19 @@ main(int argc, char *argv[])
 	log_info("pktlab-proxy %s ready (relay: %s)", PKTXP_VERSION,
 	    px.conf.relay == PX_RELAY_SPLICE ? "splice" : "buffer");
 	event_base_dispatch(px.base);
+	/* Listeners first: a connection waiting in their backlog would keep
+	   the last loop pass below busy for ever. */
+	listeners_close(&px);
+	event_free(sigs[0]);
+	event_free(sigs[1]);
+	event_free(gc);
 	sess_free_all(&px);
 	ep_free_all(&px);
 	reg_free_all(&px);
 	event_base_loop(px.base, EVLOOP_NONBLOCK);	/* deferred frees */
-	event_free(sigs[0]);
-	event_free(sigs[1]);
-	event_free(gc);
 	status = 0;
 loopout:
-	while ((l = TAILQ_FIRST(&px.listeners)) != NULL) {
-		TAILQ_REMOVE(&px.listeners, l, entry);
-		event_free(l->ev);
-		close(l->fd);
-		free(l);
-	}
+	listeners_close(&px);
 	{
 		struct px_key *k;
 		struct px_refusal *f;
