@@ -41,6 +41,8 @@ static const char usage[] =
 "(agent_xc_xc, agent_ep_ep, exppriv_eop_exper, pubcmd_exper_xc,\n"
 "subcmd_eop_ep), csrs/ (exppriv_exper, delpriv_exp_exper,\n"
 "delpriv_rep_eop), progs/, xpmgr.conf, xpmgr.proxy.conf and endpt.conf.\n"
+"For pktlab-proxy on this machine: keys/k_proxy, its agent certificate\n"
+"certs/agent_proxy_proxy.cert and proxy.conf.\n"
 "Folders are 0700, keys 0600.\n"
 "\n"
 "Run again, it completes what is missing: existing keys are kept (and\n"
@@ -132,6 +134,7 @@ static char	*xpmgr_conf(struct init *, int);
 static char	*endpt_conf(struct init *);
 static void	 local_broker_opt(struct init *);
 static char	*broker_conf(struct init *);
+static void	 do_proxy(struct init *);
 
 int
 cmd_init(int argc, char **argv)
@@ -221,6 +224,7 @@ cmd_init(int argc, char **argv)
 	do_certs(&in);
 	do_csrs(&in);
 	do_configs(&in);
+	do_proxy(&in);
 	for (i = 0; i < NKEYS; i++)
 		EVP_PKEY_free(in.key[i]);
 	printf("PacketLab home ready: %s\n", in.home);
@@ -671,4 +675,75 @@ broker_conf(struct init *in)
 	    "# only some, list the issuers' public keys:\n"
 	    "# ClientCertRootPath %s/keys/k_xc.pub,%s/keys/k_ep.pub\n",
 	    in->broker, h, h, in->pub_addr, in->sub_addr, h, h);
+ * What pktlab-proxy needs to run on this machine with the same home: its
+ * own key k_proxy (kept when there), its agent certificate (self-signed,
+ * like agent_xc_xc; remade when it does not match the key) and
+ * proxy.conf listening on loopback.
+ */
+static void
+do_proxy(struct init *in)
+{
+	struct cred_issue	 is;
+	struct cred_err		 err;
+	EVP_PKEY		*k;
+	X509			*x;
+	char			*key, *cert, *pem, *text, pass[1024];
+	size_t			 len, passlen;
+
+	key = xasprintf("%s/keys/k_proxy", in->home);
+	cert = xasprintf("%s/certs/agent_proxy_proxy.cert", in->home);
+	if (!in->force && access(key, F_OK) == 0) {
+		k = load_private_or_die(key, &in->pass);
+		printf("kept    keys/k_proxy\n");
+	} else {
+		passlen = new_passphrase(&in->pass, in->home, pass,
+		    sizeof(pass));
+		if ((k = cred_key_generate(&err)) == NULL ||
+		    write_key_pair(key, k, pass, passlen, in->force, &err) < 0)
+			fatalx("%s", err.msg);
+		OPENSSL_cleanse(pass, sizeof(pass));
+		printf("created keys/k_proxy and keys/k_proxy.pub\n");
+	}
+	if (!in->force && access(cert, F_OK) == 0 &&
+	    cert_matches(cert, k, k, CRED_AGENT))
+		printf("kept    certs/agent_proxy_proxy.cert\n");
+	else {
+		memset(&is, 0, sizeof(is));
+		is.type = CRED_AGENT;
+		is.pathlen = -1;
+		is.not_before = in->not_before;
+		is.not_after = in->not_after;
+		is.info = "cert_type=agent;";
+		if ((x = cred_cert_issue(&is, k, k, &err)) == NULL ||
+		    (pem = cred_x509_pem(x, &len, &err)) == NULL ||
+		    cred_write_file(cert, pem, len, 0600, 1, &err) < 0)
+			fatalx("%s", err.msg);
+		printf("created certs/agent_proxy_proxy.cert (agent, k_proxy "
+		    "-> k_proxy)\n");
+		free(pem);
+		X509_free(x);
+	}
+	text = xasprintf(
+	    "# proxy.conf: pktlab-proxy configuration made by `pktlab-cred init`.\n"
+	    "# A line is \"Key Value\"; lines starting with '#' are comments.\n"
+	    "# See pktlab-proxy(1) for every directive.\n"
+	    "\n"
+	    "# The proxy's TLS key and its one agent certificate.  pktxpmgr\n"
+	    "# pins it with \"ProxyCertRootPath %s/keys/k_proxy.pub\".\n"
+	    "ProxyPrivKeyPath %s\n"
+	    "ProxyAgentCertPath %s\n"
+	    "\n"
+	    "# Controllers register here (pktxpmgr -a 127.0.0.1); endpoints dial\n"
+	    "# the other port with the entry's SNI key.  Loopback only: use\n"
+	    "# 0.0.0.0 to serve other machines.\n"
+	    "ControllerAddr 127.0.0.1:20557\n"
+	    "EndpointAddr 127.0.0.1:20556\n"
+	    "\n"
+	    "# How long an endpoint waits for a free backlog connection.\n"
+	    "HoldTimeout 2s\n", in->home, key, cert);
+	write_config(in, "proxy.conf", text);
+	free(text);
+	EVP_PKEY_free(k);
+	free(key);
+	free(cert);
 }
