@@ -73,9 +73,6 @@ struct bklistener {
 };
 TAILQ_HEAD(bklistenerq, bklistener);
 
-/* After the last handshake of a burst, the heap is trimmed this much later. */
-#define BKD_TRIM_DELAY_NS	(50ull * 1000000ull)
-
 struct bkd {
 	struct event_base *base;
 	struct bk_conf	*conf;
@@ -89,8 +86,6 @@ struct bkd {
 	struct event	*accept_resume;
 	struct event	*reaper;
 	struct event	*expiry;
-	struct event	*trim;		/* gives freed handshake memory back */
-	unsigned	 hs_total;	/* TLS handshakes in progress, all addresses */
 	struct throttle	 thr[BKD_THROTTLE_SLOTS];
 	struct hscount	 hs[BKD_HS_SLOTS];
 };

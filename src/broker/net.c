@@ -15,7 +15,6 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +58,6 @@ static void	 timer_ns(struct event *, uint64_t);
 static uint64_t	 now_ns(void);
 static struct throttle *throttle_get(struct bkd *, const char *, int);
 static struct hscount *hs_get(struct bkd *, const char *, int);
-static void	 trim_cb(evutil_socket_t, short, void *);
 static void	 hs_done(struct bconn *);
 static void	 ops_send(void *, const uint8_t *, size_t);
 static void	 ops_log(void *, int, const char *);
@@ -217,7 +215,6 @@ conn_new(struct bkd *d, enum bk_side side, int fd, const struct sockaddr *sa,
 		}
 		hs->n++;
 		bc->hs_counted = 1;
-		d->hs_total++;
 	}
 	conn_start_tls(bc);
 }
@@ -518,8 +515,7 @@ bkd_events_init(struct bkd *d)
 {
 	if ((d->reaper = event_new(d->base, -1, 0, reaper_cb, d)) == NULL ||
 	    (d->expiry = evtimer_new(d->base, expiry_cb, d)) == NULL ||
-	    (d->accept_resume = evtimer_new(d->base, listener_resume, d)) == NULL ||
-	    (d->trim = evtimer_new(d->base, trim_cb, d)) == NULL)
+	    (d->accept_resume = evtimer_new(d->base, listener_resume, d)) == NULL)
 		fatalx("event_new failed");
 }
 
@@ -529,7 +525,6 @@ bkd_events_free(struct bkd *d)
 	event_free(d->reaper);
 	event_free(d->expiry);
 	event_free(d->accept_resume);
-	event_free(d->trim);
 }
 
 void
@@ -645,23 +640,6 @@ hs_done(struct bconn *bc)
 	bc->hs_counted = 0;
 	if ((hs = hs_get(bc->d, bc->ip, 0)) != NULL && hs->n > 0)
 		hs->n--;
-	/*
-	 * A burst of handshakes leaves glibc's heap full of freed, scattered
-	 * handshake buffers that an established subscription never needs
-	 * again: hand them back once the burst is over.
-	 */
-	if (bc->d->hs_total > 0 && --bc->d->hs_total == 0 &&
-	    !evtimer_pending(bc->d->trim, NULL))
-		timer_ns(bc->d->trim, BKD_TRIM_DELAY_NS);
-}
-
-static void
-trim_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct bkd	*d = arg;
-
-	if (d->hs_total == 0)
-		malloc_trim(0);
 }
 
 static void
