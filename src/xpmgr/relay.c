@@ -41,6 +41,7 @@ static void	 relay_ml_write(struct bufferevent *bev, void *arg);
 static void	 relay_ep_event(struct bufferevent *bev, short what, void *arg);
 static void	 relay_ml_event(struct bufferevent *bev, short what, void *arg);
 static int	 relay_pump(struct session *s, int dir, int closing);
+static void	 relay_move(struct evbuffer *in, struct evbuffer *out, size_t len);
 static void	 relay_resume(struct session *s, int dir);
 static void	 relay_side_ended(struct session *s, int dir, short what);
 static void	 drain_read(struct bufferevent *bev, void *arg);
@@ -60,6 +61,8 @@ static const char *const side_name[2] = { "endpoint", "mlet" };
  * less CPU per MB, and 1.3 to 1.7 times the mlet->endpoint throughput).
  */
 #define ML_READ_MORE	(64u * 1024u)
+/* Frames below this are copied rather than moved as chains (relay_move). */
+#define RELAY_COPY_MAX	4096u
 
 void
 relay_start(struct session *s)
@@ -157,10 +160,31 @@ relay_pump(struct session *s, int dir, int closing)
 			    "(ECTLMONUKN after start)", f.msg.u.result.monindx);
 			return -1;
 		}
-		evbuffer_remove_buffer(in, out, f.total);
+		relay_move(in, out, f.total);
 		s->st.msgs[dir]++;
 		s->st.bytes[dir] += f.total;
 	}
+}
+
+/*
+ * Move one frame.  evbuffer_remove_buffer moves whole chains, and a chain
+ * that a read left holding one small frame is a 1-4 KiB allocation: queued
+ * 10-byte messages then cost hundreds of times their size (issue 11: 81 MB
+ * for one session whose endpoint never read).  Small frames are copied
+ * instead, packed into the output's last chain, so what the output holds
+ * costs what its length says.
+ */
+static void
+relay_move(struct evbuffer *in, struct evbuffer *out, size_t len)
+{
+	uint8_t	 tmp[RELAY_COPY_MAX];
+
+	if (len >= sizeof(tmp)) {
+		evbuffer_remove_buffer(in, out, len);
+		return;
+	}
+	evbuffer_remove(in, tmp, len);
+	evbuffer_add(out, tmp, len);
 }
 
 void
