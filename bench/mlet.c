@@ -64,6 +64,8 @@ static struct bufferevent *sock_bev(int);
 static int	 run_hello(void);
 static int	 run_relay(uint64_t, uint64_t, uint64_t, uint64_t, int, const char *);
 static void	 run_raw(uint64_t, uint64_t, uint64_t);
+static void	 run_two(struct bufferevent *, const struct drv_plan *,
+		    const struct drv_plan *, const char *);
 static pid_t	 rig_pid(const char *);
 static void	 stop_cb(struct driver *, enum drv_event, const char *);
 static void	 print_result(const char *, const struct driver *);
@@ -209,7 +211,6 @@ run_relay(uint64_t rtts, uint64_t out, uint64_t in, uint64_t small, int via_xpmg
     const char *pidfile)
 {
 	struct drv_plan	 plan, splan;
-	struct driver	 d;
 	pid_t		 child;
 	int		 fd, status;
 
@@ -229,37 +230,13 @@ run_relay(uint64_t rtts, uint64_t out, uint64_t in, uint64_t small, int via_xpmg
 		/* The mlet's parent is pktxpmgr: its CPU time is worth knowing. */
 		plan.cpu_pid = splan.cpu_pid = getppid();
 		plan.rig_pid = splan.rig_pid = rig_pid(pidfile);
-		run_plan(sock_bev(0), &plan, "through pktxpmgr", &d);
-		if (!failed)
-			print_result("xpmgr", &d);
-		if (!failed && small > 0) {
-			struct bufferevent	*bev = d.bev;
-
-			drv_clear(&d);
-			run_plan(bev, &splan, "small messages through pktxpmgr", &d);
-			if (!failed)
-				print_result("xpmgr-small", &d);
-		}
 		/* pktxpmgr sees the mlet close, and ends the session. */
-		bufferevent_free(d.bev);
-		drv_clear(&d);
+		run_two(sock_bev(0), &plan, &splan, "xpmgr");
 	}
 	if (!failed) {
 		plan.cpu_pid = splan.cpu_pid = 0;
 		plan.rig_pid = splan.rig_pid = child;
-		run_plan(sock_bev(fd), &plan, "over the socket pair", &d);
-		if (!failed)
-			print_result("socketpair", &d);
-		if (!failed && small > 0) {
-			struct bufferevent	*bev = d.bev;
-
-			drv_clear(&d);
-			run_plan(bev, &splan, "small messages over the socket pair", &d);
-			if (!failed)
-				print_result("socketpair-small", &d);
-		}
-		bufferevent_free(d.bev);
-		drv_clear(&d);
+		run_two(sock_bev(fd), &plan, &splan, "socketpair");
 		/* libevent closes a freed bufferevent's socket from the loop. */
 		event_base_loop(base, EVLOOP_NONBLOCK);
 	} else
@@ -273,6 +250,28 @@ run_relay(uint64_t rtts, uint64_t out, uint64_t in, uint64_t small, int via_xpmg
 	if (!failed)
 		run_raw(rtts, out, in);
 	return failed;
+}
+
+/* The large plan, then the small one (when it has messages), then close. */
+static void
+run_two(struct bufferevent *bev, const struct drv_plan *plan,
+    const struct drv_plan *splan, const char *via)
+{
+	struct driver	 d;
+	char		 name[64];
+
+	run_plan(bev, plan, via, &d);
+	if (!failed)
+		print_result(via, &d);
+	drv_clear(&d);
+	if (!failed && splan->out_bytes > 0) {
+		snprintf(name, sizeof(name), "%s-small", via);
+		run_plan(bev, splan, name, &d);
+		if (!failed)
+			print_result(name, &d);
+		drv_clear(&d);
+	}
+	bufferevent_free(bev);
 }
 
 /* The endpoint rig's pid, from the file bench/run wrote (0: unknown). */
