@@ -65,6 +65,8 @@
 #define RL_READ_EP	(16u * 1024u)
 /* Plaintext per SSL_write: one full TLS record. */
 #define RL_RECORD	(16u * 1024u)
+/* A session's buffer starts at this, then grows to RL_BUF_MAX or one frame. */
+#define RL_BUF_FIRST	(64u * 1024u)
 /* A session's buffer grows to this, or to what one frame needs. */
 #define RL_BUF_MAX	(XP_HIGH_WATER + RL_READ_ML)
 /* SSL read-ahead buffer: four records per recv. */
@@ -132,11 +134,16 @@ rb_room(struct xp_rbuf *b, size_t want)
 		if (b->cap - b->len >= want)
 			return;
 	}
+	/*
+	 * Two sizes only, a first one for a short lag and the most a lagging
+	 * sink may hold (more only for one large frame): few reallocations,
+	 * and an allocator that keeps size classes keeps few of them.
+	 */
 	need = b->len + want;
-	ncap = b->cap * 2 > need ? b->cap * 2 : need;
-	if (ncap > RL_BUF_MAX && need <= RL_BUF_MAX)
-		ncap = RL_BUF_MAX;
-	ncap = (ncap + 4095) & ~(size_t)4095;
+	if (b->cap == 0 && need <= RL_BUF_FIRST)
+		ncap = RL_BUF_FIRST;
+	else
+		ncap = need > RL_BUF_MAX ? (need + 4095) & ~(size_t)4095 : RL_BUF_MAX;
 	b->p = xrealloc(b->p, ncap);
 	b->cap = ncap;
 }
@@ -814,7 +821,7 @@ rl_drain_step(struct session *s)
 {
 	struct xp_relay	*rl = &s->rl;
 	uint8_t		 junk[4096];
-	size_t		 n;
+	size_t		 n, got = 0;
 
 	if (s->ml != NULL) {
 		if (!s->ml_gone && rl->b[XP_EP2ML].ready > 0)
@@ -823,15 +830,23 @@ rl_drain_step(struct session *s)
 			rl_close_side(s, XP_ML2EP);
 	}
 	if (s->ep != NULL && s->tls_closing && !s->ep_gone) {
-		/* Until the endpoint's close_notify, EOF or error. */
-		for (;;) {
+		/*
+		 * Until the endpoint's close_notify, EOF or error; a turn's
+		 * worth at a time, or an endpoint that keeps sending would
+		 * hold the loop (and the close-wait timer) forever.
+		 */
+		while (got < RL_EP_TURN) {
 			ERR_clear_error();
-			if (SSL_read_ex(s->ssl, junk, sizeof(junk), &n) == 1)
+			if (SSL_read_ex(s->ssl, junk, sizeof(junk), &n) == 1) {
+				got += n;
 				continue;
+			}
 			if (SSL_get_error(s->ssl, 0) != SSL_ERROR_WANT_READ)
 				s->ep_gone = 1;
 			break;
 		}
+		if (got >= RL_EP_TURN && SSL_has_pending(s->ssl))
+			event_active(rl->rev[XP_EP2ML], EV_READ, 1);
 	}
 	if (s->ep != NULL && !s->ep_gone && !s->tls_closing) {
 		if (rl->b[XP_ML2EP].ready > 0)
