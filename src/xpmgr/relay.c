@@ -250,6 +250,9 @@ rl_handover(struct session *s)
 	if (rl_parse(s, XP_EP2ML, &rl->b[XP_EP2ML]) == -1 ||
 	    rl_flush(s, XP_EP2ML, &rl->b[XP_EP2ML]) == -1)
 		return;
+	for (n = 0; n < 2; n++)
+		if (rl->b[n].len == 0 && rl->b[n].p != NULL)
+			rb_release(&rl->b[n]);
 	rl_pump(s, XP_EP2ML);
 }
 
