@@ -47,10 +47,12 @@ run 1 badconf -c "$T/bad.conf" 127.0.0.1
 has badconf.log "bad.conf:2: BufMax: 12 is not 4096"
 has badconf.log "bad.conf:4: AllowedDest: .*prefix length"
 has badconf.log "bad.conf:5: unknown directive \"HostId\" \(did you mean HostID\? names are case-sensitive\)"
-has badconf.log "bad.conf: 3 errors"
+# One FATAL line per error (docs/logging.md), no WARN, no summary line.
+[ "$(grep -c ' FATAL ' "$T/badconf.log")" = 3 ] || fail "badconf: not 3 FATAL lines"
+if grep -q ' WARN ' "$T/badconf.log"; then fail "badconf: a WARN line"; fi
 
 run 1 noconf -c "$T/missing.conf" 127.0.0.1
-has noconf.log "cannot read the configuration .*missing.conf"
+has noconf.log "FATAL cannot read the configuration .*missing.conf"
 
 printf 'HostID x\n' >"$T/nocred.conf"
 run 1 nocred -c "$T/nocred.conf" 127.0.0.1
