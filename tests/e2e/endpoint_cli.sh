@@ -78,7 +78,7 @@ CONF
 PORT=9	# discard: nothing listens on loopback in the test namespace
 run 1 unreach -c "$T/home/endpt.conf" "127.0.0.1:$PORT"
 has unreach.log "retrying in 0\.1 s|retrying in 0\.0 s"
-has unreach.log "cannot reach the controller 127\.0\.0\.1:$PORT: connect to 127\.0\.0\.1:$PORT: Connection refused \(gave up after 3 attempts\)"
+has unreach.log "FATAL cannot reach the controller 127\.0\.0\.1:$PORT: connect to 127\.0\.0\.1:$PORT: Connection refused \(gave up after 3 attempts\)"
 [ "$(grep -c 'cannot reach the controller' "$T/unreach.log")" = 3 ] || fail "expected 3 attempts"
 
 # A wrong key for the chain: named, exit 1.
