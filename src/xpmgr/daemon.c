@@ -115,7 +115,7 @@ xpmgr_run(const struct xpmgr_conf *c)
 	/* Proxy mode (proxy.c) greets through the proxy; passive mode listens. */
 	if ((c->proxy_mode ? proxy_start(&d, why, sizeof(why)) :
 	    listener_open(&d, why, sizeof(why))) == -1) {
-		log_warnx("%s", why);
+		log_fatalx("%s", why);
 		d.exit_code = 1;
 		xpd_force(&d);
 		event_base_dispatch(d.base);
