@@ -25,6 +25,8 @@ static const struct xpmgr_cli_opt cli_opts[] = {
 	{ 'h', "help", NULL, "print this help and exit" },
 	{ 'i', "hostid", "HOSTID", "add hostid=HOSTID to every published descriptor" },
 	{ 'n', "attempts", "N", "stop after N endpoint sessions (default: no limit)" },
+	{ 'o', "output-dir", "DIR", "keep results in DIR: mlet output per session, "
+	    "sessions.jsonl, run.json" },
 	{ 'p', "publish-addr", "ADDR[:PORT]", "controller address to publish "
 	    "(overrides PubControllerAddr)" },
 	{ 'q', "quiet", NULL, "log less (repeatable)" },
@@ -32,12 +34,16 @@ static const struct xpmgr_cli_opt cli_opts[] = {
 	{ 't', "check", NULL, "check config, credentials and MLET, print the plan, exit" },
 	{ 'v', "verbose", NULL, "log more (repeatable)" },
 	{ 0, "version", NULL, "print the version and exit" },
+	{ 0, "append", NULL, "with -o: add this run to a DIR that holds earlier runs" },
+	{ 0, "trace", NULL, "with -o: every message of a session to sNN-ADDR.pcap" },
+	{ 0, "no-progress", NULL, "no status line on a terminal" },
 };
 
 /* Two lines, aligned for a "usage: " prefix. */
 static const char cli_synopsis[] = "pktxpmgr [-hqstv] [-c XPMGR_CONF_PATH] "
     "[-a ADDR[:PORT]] [-p PUBLISH_ADDR[:PORT]]\n"
-    "                [-n ATTEMPT_CNT] [-i HOSTID] MLET [MLET_ARGS ...]";
+    "                [-n ATTEMPT_CNT] [-i HOSTID] [-o DIR [--append] [--trace]]\n"
+    "                [--no-progress] MLET [MLET_ARGS ...]";
 
 const struct xpmgr_cli_opt *
 xpmgr_cli_options(size_t *n)
@@ -180,6 +186,9 @@ cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o, const char *val,
 		}
 		cli->hostid = val;
 		break;
+	case 'o':
+		cli->output_dir = val;
+		break;
 	case 'n':
 		if (cli_attempts(val, &cli->attempts, why, sizeof(why)) == -1) {
 			snprintf(err, errlen, "%s: %s", shown, why);
@@ -200,7 +209,15 @@ cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o, const char *val,
 		cli->verbosity++;
 		break;
 	default:
-		cli->version = 1;	/* --version, the only long-only option */
+		/* Long-only options. */
+		if (strcmp(o->name, "append") == 0)
+			cli->append = 1;
+		else if (strcmp(o->name, "trace") == 0)
+			cli->trace = 1;
+		else if (strcmp(o->name, "no-progress") == 0)
+			cli->no_progress = 1;
+		else
+			cli->version = 1;
 		break;
 	}
 	return 0;
@@ -218,6 +235,8 @@ xpmgr_cli_parse(int argc, char *const argv[], struct xpmgr_cli *cli, char *err,
 
 	memset(cli, 0, sizeof(*cli));
 	cli->attempts = UINT64_MAX;
+	cli->argc = argc;
+	cli->argv = argv;
 	for (i = 1; i < argc; i++) {
 		a = argv[i];
 		if (strcmp(a, "--") == 0) {
@@ -294,6 +313,11 @@ xpmgr_cli_parse(int argc, char *const argv[], struct xpmgr_cli *cli, char *err,
 		cli->nmlet_args = argc - i - 1;
 	} else if (!cli->help && !cli->version) {
 		snprintf(err, errlen, "missing MLET (the measurement applet to run)");
+		return -1;
+	}
+	if (cli->output_dir == NULL && (cli->append || cli->trace)) {
+		snprintf(err, errlen, "%s needs -o DIR (the results folder)",
+		    cli->trace ? "--trace" : "--append");
 		return -1;
 	}
 	return 0;

@@ -36,6 +36,7 @@ static int	 preflight(const struct xpmgr_conf *c);
 static void	 on_stop_signal(evutil_socket_t sig, short ev, void *arg);
 static void	 on_sighup(evutil_socket_t sig, short ev, void *arg);
 static void	 on_sigchld(evutil_socket_t sig, short ev, void *arg);
+static void	 on_sigusr1(evutil_socket_t sig, short ev, void *arg);
 static void	 on_kill_timer(evutil_socket_t fd, short ev, void *arg);
 static void	 on_gc(evutil_socket_t fd, short ev, void *arg);
 static void	 xpd_force(struct xpd *d);
@@ -79,21 +80,30 @@ xpmgr_run(const struct xpmgr_conf *c)
 		return 1;
 	}
 
+	if (xp_results_open(&d, why, sizeof(why)) == -1) {
+		log_warnx("%s", why);
+		xpd_free(&d);
+		return 1;
+	}
+
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	d.sig_int = evsignal_new(d.base, SIGINT, on_stop_signal, &d);
 	d.sig_term = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
 	d.sig_hup = evsignal_new(d.base, SIGHUP, on_sighup, &d);
 	d.sig_chld = evsignal_new(d.base, SIGCHLD, on_sigchld, &d);
+	d.sig_usr1 = evsignal_new(d.base, SIGUSR1, on_sigusr1, &d);
 	d.gc_ev = event_new(d.base, -1, 0, on_gc, &d);
 	d.kill_timer = evtimer_new(d.base, on_kill_timer, &d);
 	if (d.sig_int == NULL || d.sig_term == NULL || d.sig_hup == NULL ||
-	    d.sig_chld == NULL || d.gc_ev == NULL || d.kill_timer == NULL)
+	    d.sig_chld == NULL || d.sig_usr1 == NULL || d.gc_ev == NULL ||
+	    d.kill_timer == NULL)
 		fatalx("cannot create events");
 	evsignal_add(d.sig_int, NULL);
 	evsignal_add(d.sig_term, NULL);
 	evsignal_add(d.sig_hup, NULL);
 	evsignal_add(d.sig_chld, NULL);
+	evsignal_add(d.sig_usr1, NULL);
 
 	/* As 1.1.0: the singleton runs before any endpoint can arrive. */
 	if (c->singleton && xp_singleton_start(&d, why, sizeof(why)) == -1) {
@@ -116,9 +126,11 @@ xpmgr_run(const struct xpmgr_conf *c)
 	if (c->max_attempts != UINT64_MAX)
 		log_info("-n %llu: greeting stops after that many sessions have started",
 		    (unsigned long long)c->max_attempts);
+	xp_status_start(&d);
 
 	event_base_dispatch(d.base);
 
+	xp_status_stop(&d);
 	log_info("done: %llu session(s) started, %llu ended normally, %llu failed, "
 	    "%llu dropped", (unsigned long long)d.nstarted, (unsigned long long)d.nok,
 	    (unsigned long long)d.nfail, (unsigned long long)d.ndropped);
@@ -332,6 +344,15 @@ on_sigchld(evutil_socket_t sig, short ev, void *arg)
 	xpd_maybe_done(d);
 }
 
+/* The status as a normal log line, terminal or not. */
+static void
+on_sigusr1(evutil_socket_t sig, short ev, void *arg)
+{
+	char	 text[400];
+
+	log_info("status: %s", xp_status_text(arg, text, sizeof(text)));
+}
+
 static void
 on_gc(evutil_socket_t fd, short ev, void *arg)
 {
@@ -368,7 +389,10 @@ xpd_free(struct xpd *d)
 	if (d->conf->singleton && d->sg_pid != 0 && !d->sg_reaped)
 		xp_children_detach(d->sg_pid);
 	session_gc(d);
+	xp_status_stop(d);
+	xp_results_close(d);
 	ev_free(&d->sig_int);
+	ev_free(&d->sig_usr1);
 	ev_free(&d->sig_term);
 	ev_free(&d->sig_hup);
 	ev_free(&d->sig_chld);

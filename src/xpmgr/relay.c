@@ -140,6 +140,7 @@ relay_pump(struct session *s, int dir, int closing)
 			break;
 		}
 		if (dir == XP_EP2ML && f.type == PL_LINFO) {
+			xp_trace_msg(s, dir, XP_TR_INTERCEPTED, NULL, in, f.total);
 			relay_log_linfo(s, &f.msg);
 			evbuffer_drain(in, f.total);
 			continue;
@@ -153,10 +154,12 @@ relay_pump(struct session *s, int dir, int closing)
 			 * the mlet's is that; after a request, ECTLMONUKN is the
 			 * mlet's own reply (a monitor crashed on it, §12.1).
 			 */
+			xp_trace_msg(s, dir, XP_TR_INTERCEPTED, NULL, in, f.total);
 			session_close(s, XP_END_FAIL, "endpoint could not start monitor %u "
 			    "(ECTLMONUKN after start)", f.msg.u.result.monindx);
 			return -1;
 		}
+		xp_trace_msg(s, dir, 0, NULL, in, f.total);
 		evbuffer_remove_buffer(in, out, f.total);
 		s->st.msgs[dir]++;
 		s->st.bytes[dir] += f.total;

@@ -92,7 +92,7 @@ START_TEST(spawn_environment)
 	/* Another session's socket, as the daemon has plenty of: must not leak. */
 	ck_assert_int_ge(extra = open("/dev/null", O_RDONLY | O_CLOEXEC), 0);
 
-	ck_assert_int_eq(xp_spawn(tool, argv, sv[1], "127.0.0.1", &pid), 0);
+	ck_assert_int_eq(xp_spawn(tool, argv, sv[1], "127.0.0.1", NULL, &pid), 0);
 	st = wait_exit(pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	text = slurp(out);
@@ -123,7 +123,7 @@ START_TEST(spawn_singleton_env_empty)
 
 	snprintf(out, sizeof(out), "%s/probe2", tmpdir);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ck_assert_int_eq(xp_spawn(tool, argv, sv[1], NULL, &pid), 0);
+	ck_assert_int_eq(xp_spawn(tool, argv, sv[1], NULL, NULL, &pid), 0);
 	wait_exit(pid);
 	has_line(slurp(out), "envc=0");
 	close(sv[0]);
@@ -139,10 +139,10 @@ START_TEST(spawn_errors)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	/* posix_spawn reports the exec failure itself: no child to reap. */
-	ck_assert_int_eq(xp_spawn("/nonexistent/mlet", argv, sv[1], "::1", &pid), ENOENT);
-	ck_assert_int_eq(xp_spawn("/dev/null", argv, sv[1], "::1", &pid), EACCES);
+	ck_assert_int_eq(xp_spawn("/nonexistent/mlet", argv, sv[1], "::1", NULL, &pid), ENOENT);
+	ck_assert_int_eq(xp_spawn("/dev/null", argv, sv[1], "::1", NULL, &pid), EACCES);
 	/* fd 0 would keep close-on-exec through dup2: refused. */
-	ck_assert_int_eq(xp_spawn(tool, argv, 0, "::1", &pid), EINVAL);
+	ck_assert_int_eq(xp_spawn(tool, argv, 0, "::1", NULL, &pid), EINVAL);
 	errno = 0;
 	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
 	ck_assert_int_eq(errno, ECHILD);
@@ -172,9 +172,9 @@ START_TEST(reap_statuses)
 	pid_t	 p1, p2, p3;
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ck_assert_int_eq(xp_spawn(tool, a_exit, sv[1], "1.2.3.4", &p1), 0);
-	ck_assert_int_eq(xp_spawn(tool, a_crash, sv[1], "1.2.3.4", &p2), 0);
-	ck_assert_int_eq(xp_spawn(tool, a_hold, sv[1], "1.2.3.4", &p3), 0);
+	ck_assert_int_eq(xp_spawn(tool, a_exit, sv[1], "1.2.3.4", NULL, &p1), 0);
+	ck_assert_int_eq(xp_spawn(tool, a_crash, sv[1], "1.2.3.4", NULL, &p2), 0);
+	ck_assert_int_eq(xp_spawn(tool, a_hold, sv[1], "1.2.3.4", NULL, &p3), 0);
 	xp_children_add(p1, on_exit_cb, &ngot);
 	xp_children_add(p2, on_exit_cb, &ngot);
 	xp_children_add(p3, on_exit_cb, &ngot);
@@ -213,7 +213,7 @@ START_TEST(signal_children)
 
 	ngot = 0;
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ck_assert_int_eq(xp_spawn(tool, a_sleep, sv[1], "1.2.3.4", &p), 0);
+	ck_assert_int_eq(xp_spawn(tool, a_sleep, sv[1], "1.2.3.4", NULL, &p), 0);
 	xp_children_add(p, on_exit_cb, &ngot);
 	xp_children_signal(SIGTERM);
 	xp_children_reap_all();

@@ -1,0 +1,116 @@
+/*
+ * status.c: what the run is doing, in one line.  On a terminal it is a
+ * status line kept below the log lines (util/log.c clears and redraws it
+ * around every log line), refreshed once a second; SIGUSR1 logs the same
+ * text as a normal log line in any mode.  Off with --no-progress and
+ * whenever stderr is not a terminal.
+ */
+#include <sys/types.h>
+#include <sys/ioctl.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "util/log.h"
+#include "conf/xpconf.h"
+#include "xpmgr/daemon.h"
+
+static void	 status_tick(evutil_socket_t fd, short ev, void *arg);
+static void	 status_draw(struct xpd *d);
+static char	*human_bytes(uint64_t n, char *out, size_t outlen);
+
+void
+xp_status_start(struct xpd *d)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	if (d->conf->no_progress || !isatty(STDERR_FILENO))
+		return;
+	d->status_ev = event_new(d->base, -1, EV_PERSIST, status_tick, d);
+	if (d->status_ev == NULL)
+		fatalx("event_new failed");
+	event_add(d->status_ev, &tv);
+	status_draw(d);
+}
+
+void
+xp_status_stop(struct xpd *d)
+{
+	if (d->status_ev == NULL)
+		return;
+	event_free(d->status_ev);
+	d->status_ev = NULL;
+	log_status_set(NULL);
+}
+
+static void
+status_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	status_draw(arg);
+}
+
+/* Cut to the terminal's width: a wrapped line could not be cleared with \r. */
+static void
+status_draw(struct xpd *d)
+{
+	struct winsize	 ws;
+	char		 text[400];
+	size_t		 width = 80;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
+		width = ws.ws_col;
+	xp_status_text(d, text, sizeof(text));
+	if (strlen(text) >= width)
+		text[width - 1] = '\0';
+	log_status_set(text);
+}
+
+static char *
+human_bytes(uint64_t n, char *out, size_t outlen)
+{
+	static const char *const unit[] = { "B", "KB", "MB", "GB", "TB" };
+	double	 v = (double)n;
+	size_t	 u = 0;
+
+	while (v >= 1000.0 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		v /= 1000.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, outlen, "%llu B", (unsigned long long)n);
+	else
+		snprintf(out, outlen, "%.1f %s", v, unit[u]);
+	return out;
+}
+
+char *
+xp_status_text(const struct xpd *d, char *out, size_t outlen)
+{
+	const struct session	*s;
+	uint64_t		 running = 0, setup = 0, b[2];
+	char			 in[32], ou[32];
+
+	b[0] = d->done_bytes[0];
+	b[1] = d->done_bytes[1];
+	TAILQ_FOREACH(s, &d->sessions, entry) {
+		if (s->state == XP_S_RELAY)
+			running++;
+		else if (s->state < XP_S_RELAY)
+			setup++;
+		b[0] += s->st.bytes[0];
+		b[1] += s->st.bytes[1];
+	}
+	snprintf(out, outlen, "%llu running, %llu in set-up, %llu done, %llu failed, "
+	    "%llu dropped; %llu endpoint connections; relayed %s to mlets, %s to "
+	    "endpoints%s", (unsigned long long)running, (unsigned long long)setup,
+	    (unsigned long long)d->nok, (unsigned long long)d->nfail,
+	    (unsigned long long)d->ndropped, (unsigned long long)d->nconn,
+	    human_bytes(b[XP_EP2ML], in, sizeof(in)),
+	    human_bytes(b[XP_ML2EP], ou, sizeof(ou)),
+	    d->state == XPD_RUNNING ? "" : d->state == XPD_WRAPUP ?
+	    "; finishing" : "; forcing the end");
+	return out;
+}
