@@ -12,8 +12,9 @@
  *   byte 3  0
  *
  * then the message bytes, header included, exactly as on the wire.  A
- * record's original length is the whole message; a message larger than
- * TRACE_SNAPLEN is captured in part (as a packet capture would).  Records
+ * record's original length is the whole message; of a message larger than
+ * TRACE_SNAPLEN (256 KiB less the pseudo-header, so that a record fits
+ * Wireshark's limit) the first part is captured, as a packet capture would.  Records
  * are copied out of the relay's buffers, never moved: tracing changes no
  * byte, no order and no timing a peer could see beyond a copy's cost
  * (bench/README.md).
@@ -38,7 +39,8 @@
 
 #define TRACE_LINKTYPE	147		/* LINKTYPE_USER0 */
 #define TRACE_PHDR	4
-#define TRACE_SNAPLEN	(256u * 1024u)
+/* Whole records stay within Wireshark's largest packet (262144 bytes). */
+#define TRACE_SNAPLEN	(256u * 1024u - TRACE_PHDR)
 
 struct xp_trace {
 	pcap_t		*p;
