@@ -356,18 +356,22 @@ D[0x2B] = function(b) -- nclose
 	return "skt " .. tostring(b:u(F.sktid, 1))
 end
 
+-- nsend and ndata: after the time (and tag), UDP's peer, then the payload.
+local function payload(b, fam, pr, text, word)
+	if pr == 0x11 then
+		local ra = addr(b, fam, F.raddr, F.raddr6)
+		local rp = b:u(F.rport, 2)
+		text = text .. " " .. word .. " " .. (ra or "?") .. ":" .. tostring(rp)
+	end
+	local len = b:rest(F.payload, F.payload_len)
+	return text .. string.format(", %d bytes", len)
+end
+
 D[0x2C] = function(b) -- nsend
 	local id, fam, pr = skt(b)
 	b:u64(F.time, true)
 	local tag = b:u(F.tag, 2)
-	local text = sockinfo(id, fam, pr) .. " tag " .. tostring(tag)
-	if pr == 0x11 then
-		local ra = addr(b, fam, F.raddr, F.raddr6)
-		local rp = b:u(F.rport, 2)
-		text = text .. " to " .. (ra or "?") .. ":" .. tostring(rp)
-	end
-	local len = b:rest(F.payload, F.payload_len)
-	return text .. string.format(", %d bytes", len)
+	return payload(b, fam, pr, sockinfo(id, fam, pr) .. " tag " .. tostring(tag), "to")
 end
 
 D[0x2D] = function(b) -- ncap
@@ -416,14 +420,7 @@ end
 D[0x62] = function(b) -- ndata
 	local id, fam, pr = skt(b)
 	b:u64(F.time, true)
-	local text = sockinfo(id, fam, pr)
-	if pr == 0x11 then
-		local ra = addr(b, fam, F.raddr, F.raddr6)
-		local rp = b:u(F.rport, 2)
-		text = text .. " from " .. (ra or "?") .. ":" .. tostring(rp)
-	end
-	local len = b:rest(F.payload, F.payload_len)
-	return text .. string.format(", %d bytes", len)
+	return payload(b, fam, pr, sockinfo(id, fam, pr), "from")
 end
 
 D[0x63] = function(b) -- ndrop

@@ -103,14 +103,14 @@ xp_status_text(const struct xpd *d, char *out, size_t outlen)
 		b[0] += s->st.bytes[0];
 		b[1] += s->st.bytes[1];
 	}
-	snprintf(out, outlen, "%llu running, %llu in set-up, %llu done, %llu failed, "
-	    "%llu dropped; %llu endpoint connections; relayed %s to mlets, %s to "
-	    "endpoints%s", (unsigned long long)running, (unsigned long long)setup,
-	    (unsigned long long)d->nok, (unsigned long long)d->nfail,
-	    (unsigned long long)d->ndropped, (unsigned long long)d->nconn,
-	    human_bytes(b[XP_EP2ML], in, sizeof(in)),
+	/* Short enough for an 80-column terminal in the usual case. */
+	snprintf(out, outlen, "run %llu set-up %llu done %llu fail %llu drop %llu | "
+	    "endpoints %llu | ep->mlet %s mlet->ep %s%s", (unsigned long long)running,
+	    (unsigned long long)setup, (unsigned long long)d->nok,
+	    (unsigned long long)d->nfail, (unsigned long long)d->ndropped,
+	    (unsigned long long)d->nconn, human_bytes(b[XP_EP2ML], in, sizeof(in)),
 	    human_bytes(b[XP_ML2EP], ou, sizeof(ou)),
 	    d->state == XPD_RUNNING ? "" : d->state == XPD_WRAPUP ?
-	    "; finishing" : "; forcing the end");
+	    " | finishing" : " | forcing the end");
 	return out;
 }
