@@ -202,4 +202,15 @@ kill -9 "$XPID"
 xp_wait_exit 5
 jrec "$R3/sessions.jsonl" 1 '.ended.how == "done"' ||
     fail "finished session lost after SIGKILL"
+
+# Singleton mode: the one mlet's output files, named by every record.
+R4=$T/res4
+xp_start -c "$CONF" -a "127.0.0.1:$PORT" -s -n 1 -o "$R4" "$MLET" singleton "$T/sg.log"
+"$BADEP" $EP -w 20 127.0.0.1 "$PORT" serve >"$T/ep1.out" 2>&1 || true
+xp_expect_exit 0 10
+[ -f "$R4/singleton.out" ] && [ -f "$R4/singleton.err" ] || fail "no singleton.out/.err"
+SGPID=$(sed -n 's/.*singleton mlet .* started (pid \([0-9]*\)).*/\1/p' "$T/xpmgr.log")
+jrec "$R4/sessions.jsonl" 1 ".mlet.singleton == true and .mlet.pid == $SGPID and
+    .mlet.stdout == \"singleton.out\" and .mlet.stderr == \"singleton.err\"" ||
+    fail "singleton session record"
 echo "ok"
