@@ -1,7 +1,8 @@
 /*
  * test_xpmgr_spawn.c: how pktxpmgr starts and reaps mlets
  * (src/xpmgr/mlet.c), with real child processes (tests/tools/xp_mlet):
- * fd 0, environment, argv[0], no leaked descriptors, signal state and
+ * fd 0, environment, argv[0], no leaked descriptors, -o's output files as
+ * fds 1 and 2, signal state and
  * process group; reaping and exit statuses; the singleton's SCM_RIGHTS
  * protocol (protocol spec §13.3).
  */
@@ -111,6 +112,41 @@ START_TEST(spawn_environment)
 	close(sv[0]);
 	close(sv[1]);
 	close(extra);
+}
+END_TEST
+
+/* -o: fds 1 and 2 are the given files; nothing else leaks with them. */
+START_TEST(spawn_output_files)
+{
+	char		 out[256], err[256], probe[256];
+	char		*sh[] = { "sh", "-c", "echo to-stdout; echo to-stderr >&2", NULL };
+	char		*pr[] = { "xp_mlet", "probe", probe, NULL };
+	int		 sv[2], fds[2];
+	pid_t		 pid;
+	int		 st;
+
+	snprintf(out, sizeof(out), "%s/s1.out", tmpdir);
+	snprintf(err, sizeof(err), "%s/s1.err", tmpdir);
+	snprintf(probe, sizeof(probe), "%s/probe3", tmpdir);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	fds[0] = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fds[1] = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_gt(fds[0], 2);
+	ck_assert_int_gt(fds[1], 2);
+	ck_assert_int_eq(xp_spawn("/bin/sh", sh, sv[1], NULL, fds, &pid), 0);
+	st = wait_exit(pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_str_eq(slurp(out), "to-stdout\n");
+	ck_assert_str_eq(slurp(err), "to-stderr\n");
+
+	ck_assert_int_eq(xp_spawn(tool, pr, sv[1], NULL, fds, &pid), 0);
+	wait_exit(pid);
+	has_line(slurp(probe), "fds=0,1,2");
+	xp_close_fds(fds);
+	ck_assert_int_eq(fds[0], -1);
+	ck_assert_int_eq(fds[1], -1);
+	close(sv[0]);
+	close(sv[1]);
 }
 END_TEST
 
@@ -309,6 +345,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, spawn_environment);
 	tcase_add_test(tc, spawn_singleton_env_empty);
+	tcase_add_test(tc, spawn_output_files);
 	tcase_add_test(tc, spawn_errors);
 	tcase_add_test(tc, reap_statuses);
 	tcase_add_test(tc, signal_children);
