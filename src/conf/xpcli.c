@@ -25,8 +25,7 @@ static const struct xpmgr_cli_opt cli_opts[] = {
 	{ 'h', "help", NULL, "print this help and exit" },
 	{ 'i', "hostid", "HOSTID", "add hostid=HOSTID to every published descriptor" },
 	{ 'n', "attempts", "N", "stop after N endpoint sessions (default: no limit)" },
-	{ 'o', "output-dir", "DIR", "keep results in DIR: mlet output per session, "
-	    "sessions.jsonl, run.json" },
+	{ 'o', "output-dir", "DIR", "results in DIR: mlet output, sessions.jsonl, run.json" },
 	{ 'p', "publish-addr", "ADDR[:PORT]", "controller address to publish "
 	    "(overrides PubControllerAddr)" },
 	{ 'q', "quiet", NULL, "log less (repeatable)" },
@@ -35,7 +34,7 @@ static const struct xpmgr_cli_opt cli_opts[] = {
 	{ 'v', "verbose", NULL, "log more (repeatable)" },
 	{ 0, "version", NULL, "print the version and exit" },
 	{ 0, "append", NULL, "with -o: add this run to a DIR that holds earlier runs" },
-	{ 0, "trace", NULL, "with -o: every message of a session to sNN-ADDR.pcap" },
+	{ 0, "trace", NULL, "with -o: each session's messages to sNN-ADDR.pcap" },
 	{ 0, "no-progress", NULL, "no status line on a terminal" },
 };
 
@@ -84,7 +83,8 @@ xpmgr_cli_help(void)
 		used += (size_t)r;
 	}
 	snprintf(text + used, sizeof(text) - used,
-	    "\nEverything after MLET is passed to the mlet.\n");
+	    "\nEverything after MLET is passed to the mlet.  On a terminal a status line\n"
+	    "shows the sessions and bytes relayed; SIGUSR1 logs it in any mode.\n");
 	return text;
 }
 

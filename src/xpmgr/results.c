@@ -147,9 +147,11 @@ mkdir_p(const char *path, char *why, size_t whylen)
 		if (save == '\0')
 			break;
 	}
-	if (r == 0 && (stat(path, &sb) == -1 || !S_ISDIR(sb.st_mode))) {
-		snprintf(why, whylen, "-o %s: %s", path, errno != 0 && !S_ISDIR(sb.st_mode) ?
-		    "not a folder" : strerror(errno));
+	if (r == 0 && stat(path, &sb) == -1) {
+		snprintf(why, whylen, "-o %s: %s", path, strerror(errno));
+		r = -1;
+	} else if (r == 0 && !S_ISDIR(sb.st_mode)) {
+		snprintf(why, whylen, "-o %s: not a folder", path);
 		r = -1;
 	}
 	free(p);

@@ -150,6 +150,10 @@ jq -e --arg conf "$CONF" '.program == "pktxpmgr" and .run == 1 and
 "$XPMGR" -c "$CONF" -a "127.0.0.1:$PORT" -o "$R" "$MLET" exit 0 2>"$T/refuse.log" &&
     fail "a folder with an earlier run was accepted"
 expect_grep "-o $R: the folder holds an earlier run \(run.json\); give --append" "$T/refuse.log"
+: >"$T/afile"
+"$XPMGR" -c "$CONF" -a "127.0.0.1:$PORT" -o "$T/afile" "$MLET" exit 0 2>"$T/refuse.log" &&
+    fail "-o with a file was accepted"
+expect_grep "-o $T/afile: not a folder" "$T/refuse.log"
 "$XPMGR" -c "$CONF" -a "127.0.0.1:$PORT" --trace "$MLET" exit 0 2>"$T/refuse.log" &&
     fail "--trace without -o was accepted"
 expect_grep 'trace needs -o DIR' "$T/refuse.log"
