@@ -390,6 +390,7 @@ xpd_free(struct xpd *d)
 		xp_children_detach(d->sg_pid);
 	session_gc(d);
 	xp_status_stop(d);
+	xp_status_free(d);
 	xp_results_close(d);
 	ev_free(&d->sig_int);
 	ev_free(&d->sig_usr1);

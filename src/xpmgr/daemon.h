@@ -47,6 +47,7 @@ struct cred_chain;
 struct evp_pkey_st;
 struct xp_trace;
 struct xp_sess_info;
+struct xp_seen;
 
 /*
  * Limits.  Compile-time constants, documented in docs/xpmgr.md.
@@ -265,7 +266,10 @@ struct xp_results;
 int	 xp_results_open(struct xpd *d, char *why, size_t whylen);
 /* Rewrite run.json with the end time and the totals; close everything. */
 void	 xp_results_close(struct xpd *d);
-/* TLS is up: keep what the record needs while the SSL object exists. */
+/*
+ * TLS is up: count the endpoint for the status line (xp_status_seen) and,
+ * with -o, keep what the record needs while the SSL object exists.
+ */
 void	 xp_results_tls(struct session *s);
 /*
  * The files an mlet writes to: fds[0] for stdout, fds[1] for stderr, -1
@@ -300,6 +304,9 @@ void	 xp_trace_close(struct session *s);
 /* Start the status line when stderr is a terminal (and not --no-progress). */
 void	 xp_status_start(struct xpd *d);
 void	 xp_status_stop(struct xpd *d);
+/* An endpoint finished its handshake: id is its key id, or "addr ADDR". */
+void	 xp_status_seen(struct xpd *d, const char *id);
+void	 xp_status_free(struct xpd *d);
 /* "run 2 set-up 0 done 5 fail 1 drop 0 | endpoints 8 | ep->mlet 1.2 KB mlet->ep 3.4 MB". */
 char	*xp_status_text(const struct xpd *d, char *out, size_t outlen);
 
@@ -374,6 +381,7 @@ struct xpd {
 	struct xp_results	*res;		/* NULL without -o */
 	uint64_t		 done_msgs[2], done_bytes[2];	/* sessions over */
 	uint64_t		 nconn;		/* connections accepted */
+	struct xp_seen		*seen;		/* endpoints seen (status.c) */
 	struct event		*status_ev;	/* status line redraw, or NULL */
 };
 

@@ -424,8 +424,16 @@ xp_results_tls(struct session *s)
 	X509			*x;
 	EVP_PKEY		*pk;
 	uint8_t			 id[CRED_KEYID_LEN];
+	char			 hex[2 * CRED_KEYID_LEN + 1], who[XP_EPADDR_MAX + 8];
 	const char		*sni;
 
+	/* The endpoint's own certificate: its key id is its identity across runs. */
+	hex[0] = '\0';
+	if ((x = SSL_get0_peer_certificate(s->ssl)) != NULL &&
+	    (pk = X509_get0_pubkey(x)) != NULL && cred_keyid(pk, id) == 0)
+		pl_hex(id, sizeof(id), hex);
+	snprintf(who, sizeof(who), "addr %s", s->epaddr);
+	xp_status_seen(s->d, hex[0] != '\0' ? hex : who);
 	if (s->d->res == NULL)
 		return;
 	if (s->info == NULL)
@@ -433,10 +441,7 @@ xp_results_tls(struct session *s)
 	in = s->info;
 	snprintf(in->version, sizeof(in->version), "%s", SSL_get_version(s->ssl));
 	snprintf(in->cipher, sizeof(in->cipher), "%s", SSL_get_cipher_name(s->ssl));
-	/* The endpoint's own certificate: its key id is its identity across runs. */
-	if ((x = SSL_get0_peer_certificate(s->ssl)) != NULL &&
-	    (pk = X509_get0_pubkey(x)) != NULL && cred_keyid(pk, id) == 0)
-		pl_hex(id, sizeof(id), in->keyid);
+	memcpy(in->keyid, hex, sizeof(hex));
 	if ((sni = xp_tls_sni(s->ssl)) != NULL) {
 		in->has_sni = 1;
 		snprintf(in->sni, sizeof(in->sni), "%s", sni);

@@ -3,24 +3,36 @@
  * status line kept below the log lines (util/log.c clears and redraws it
  * around every log line), refreshed once a second; SIGUSR1 logs the same
  * text as a normal log line in any mode.  Off with --no-progress and
- * whenever stderr is not a terminal.
+ * whenever stderr is not a terminal.  Also the set of endpoints seen: an
+ * endpoint is its certificate's key id, or its address when it has none,
+ * so one endpoint that comes back is counted once.
  */
 #include <sys/types.h>
 #include <sys/ioctl.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "util/log.h"
+#include "util/util.h"
 #include "conf/xpconf.h"
 #include "xpmgr/daemon.h"
 
 static void	 status_tick(evutil_socket_t fd, short ev, void *arg);
 static void	 status_draw(struct xpd *d);
 static char	*human_bytes(uint64_t n, char *out, size_t outlen);
+static uint64_t	 seen_hash(const char *s);
+
+/* Open addressing, load at most one half; grows by doubling. */
+struct xp_seen {
+	char	**v;
+	size_t	  cap;
+	size_t	  n;
+};
 
 void
 xp_status_start(struct xpd *d)
@@ -68,6 +80,72 @@ status_draw(struct xpd *d)
 	log_status_set(text);
 }
 
+static uint64_t
+seen_hash(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ull;	/* FNV-1a */
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static int
+seen_put(char **v, size_t cap, char *id)
+{
+	size_t	 i;
+
+	for (i = seen_hash(id) & (cap - 1); v[i] != NULL; i = (i + 1) & (cap - 1))
+		if (strcmp(v[i], id) == 0)
+			return 0;
+	v[i] = id;
+	return 1;
+}
+
+void
+xp_status_seen(struct xpd *d, const char *id)
+{
+	struct xp_seen	*t;
+	char		**nv, *dup;
+	size_t		 i, ncap;
+
+	if ((t = d->seen) == NULL) {
+		t = d->seen = xcalloc(1, sizeof(*t));
+		t->cap = 64;
+		t->v = xcalloc(t->cap, sizeof(*t->v));
+	}
+	if (2 * (t->n + 1) > t->cap) {
+		ncap = 2 * t->cap;
+		nv = xcalloc(ncap, sizeof(*nv));
+		for (i = 0; i < t->cap; i++)
+			if (t->v[i] != NULL)
+				seen_put(nv, ncap, t->v[i]);
+		free(t->v);
+		t->v = nv;
+		t->cap = ncap;
+	}
+	dup = xstrdup(id);
+	if (seen_put(t->v, t->cap, dup))
+		t->n++;
+	else
+		free(dup);
+}
+
+void
+xp_status_free(struct xpd *d)
+{
+	struct xp_seen	*t = d->seen;
+	size_t		 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->cap; i++)
+		free(t->v[i]);
+	free(t->v);
+	free(t);
+	d->seen = NULL;
+}
+
 static char *
 human_bytes(uint64_t n, char *out, size_t outlen)
 {
@@ -108,7 +186,7 @@ xp_status_text(const struct xpd *d, char *out, size_t outlen)
 	    "endpoints %llu | ep->mlet %s mlet->ep %s%s", (unsigned long long)running,
 	    (unsigned long long)setup, (unsigned long long)d->nok,
 	    (unsigned long long)d->nfail, (unsigned long long)d->ndropped,
-	    (unsigned long long)d->nconn, human_bytes(b[XP_EP2ML], in, sizeof(in)),
+	    (unsigned long long)(d->seen != NULL ? d->seen->n : 0), human_bytes(b[XP_EP2ML], in, sizeof(in)),
 	    human_bytes(b[XP_ML2EP], ou, sizeof(ou)),
 	    d->state == XPD_RUNNING ? "" : d->state == XPD_WRAPUP ?
 	    " | finishing" : " | forcing the end");

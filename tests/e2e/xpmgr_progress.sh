@@ -86,11 +86,18 @@ wait_file 'INFO  status: run 0 set-up 0 done 0 ' "$T/tty2.log"
 wait_gone "$XPID"
 ! grep -q "${ESC}" "$T/tty2.log" || fail "--no-progress drew a status line"
 
-# Not a terminal: no status line; SIGUSR1 logs it.
-xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n 1 "$MLET" exit 0
+# Not a terminal: no status line; SIGUSR1 logs it.  The same endpoint
+# twice is one endpoint seen.
+xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" exit 0
 kill -USR1 "$XPID"
 xp_wait_log 'INFO  status: run 0 set-up 0 done 0 fail 0 drop 0 \| endpoints 0 \| ep->mlet 0 B mlet->ep 0 B$'
 "$BADEP" $EP -w 20 127.0.0.1 "$PORT" serve >"$T/ep.out" 2>&1 || true
+xp_wait_log '\[s1 [^]]*\] session done'
+"$BADEP" $EP -w 20 127.0.0.1 "$PORT" serve >"$T/ep.out" 2>&1 || true
+xp_wait_log '\[s2 [^]]*\] session done'
+kill -USR1 "$XPID"
+xp_wait_log 'INFO  status: run 0 set-up 0 done 2 fail 0 drop 0 \| endpoints 1 \| '
+kill -INT "$XPID"
 xp_expect_exit 0 10
 ! grep -q "${ESC}" "$T/xpmgr.log" || fail "a status line on a stderr that is not a terminal"
 echo "ok"
