@@ -23,6 +23,20 @@ jrec() {
 
 xp_server xp_httpd -a 127.0.0.1 -p 80
 
+# Three endpoints, three identities: endpoint 0 is pktlab-cred init's, 1
+# and 2 get keys and subcmd certificates of their own from the same operator.
+EOPKEY=$T/pktlab/keys/k_eop
+[ -f "$EOPKEY" ] || fail "no operator key at $EOPKEY"
+cp "$EPCONF" "$T/endpt0.conf"
+for i in 1 2; do
+	"$CRED" key "$T/k_ep$i" >/dev/null || fail "pktlab-cred key"
+	"$CRED" sign -K "$EOPKEY" -k "$T/k_ep$i.pub" -t subcmd --not-before 0 --not-after 2147483647 \
+	    -o "$T/ep$i.cert" 2>"$T/sign.err" || { cat "$T/sign.err" >&2; fail "pktlab-cred sign"; }
+	sed -e "s|^EndpointPrivKey.*|EndpointPrivKey $T/k_ep$i|" \
+	    -e "s|^ControllerCertChainPath.*|ControllerCertChainPath $T/ep$i.cert|" \
+	    "$EPCONF" >"$T/endpt$i.conf"
+done
+
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" -n $N -o "$R" --trace \
     "$PL_MLET_DIR/test_http_get" 127.0.0.1 /
 [ "$(stat -c %a "$R")" = 700 ] || fail "results folder is not 0700"
@@ -30,7 +44,7 @@ jq -e '.end == null and .run == 1' "$R/run.json" >/dev/null || fail "run.json at
 i=0
 EPS=
 while [ $i -lt $N ]; do
-	xp_endpoint "$PORT" 2>"$T/endpoint$i.log" &
+	"$ENDPOINT" -c "$T/endpt$i.conf" "127.0.0.1:$PORT" 2>"$T/endpoint$i.log" &
 	EPS="$EPS $!"
 	i=$((i + 1))
 done
@@ -61,18 +75,28 @@ cmp "$R/s1-127.0.0.1.out" "$R/s3-127.0.0.1.out" || fail "outputs differ"
 J=$R/sessions.jsonl
 [ "$(wc -l <"$J")" = $N ] || fail "sessions.jsonl has $(wc -l <"$J") lines"
 jq -e . "$J" >/dev/null || fail "sessions.jsonl does not parse"
-EPCERT=$(sed -n 's/^ControllerCertChainPath[ 	]*//p' "$EPCONF")
-KEYID=$("$CRED" show "$EPCERT" | sed -n 's/^ *subject key: *\([0-9a-f]*\).*/\1/p' | head -n 1)
-[ -n "$KEYID" ] || fail "pktlab-cred show printed no key id for $EPCERT"
+# The key ids pktlab-cred show prints for the three endpoint certificates
+# are the three sessions' key ids, one each.
+: >"$T/keyids.want"
+for i in 0 1 2; do
+	c=$(sed -n 's/^ControllerCertChainPath[ 	]*//p' "$T/endpt$i.conf")
+	k=$("$CRED" show "$c" | sed -n 's/^ *subject key: *\([0-9a-f]*\).*/\1/p' | head -n 1)
+	[ -n "$k" ] || fail "pktlab-cred show printed no key id for $c"
+	echo "$k" >>"$T/keyids.want"
+done
+sort -o "$T/keyids.want" "$T/keyids.want"
+[ "$(uniq "$T/keyids.want" | wc -l)" = 3 ] || fail "the endpoints' key ids are not distinct"
+jq -r .endpoint_key_id "$J" | sort >"$T/keyids.got"
+diff "$T/keyids.want" "$T/keyids.got" || fail "sessions.jsonl's key ids are not the endpoints'"
 SNIKEY=$(jq -r '.expexec[0].sni_key' "$R/run.json")
 for id in $(jq -r '.session' "$J"); do
 	# Each check is named: the names of those that fail are printed.
-	bad=$(jq -r --argjson id "$id" --arg k "$KEYID" --arg sni "$SNIKEY" '
+	bad=$(jq -r --argjson id "$id" --arg sni "$SNIKEY" '
 	    select(.session == $id) | {
 	    run: (.run == 1),
 	    address: (.endpoint.address == "127.0.0.1"),
 	    port: (.endpoint.port | type == "number" and . > 0 and . < 65536),
-	    keyid: (.endpoint_key_id == $k),
+	    keyid: (.endpoint_key_id | test("^[0-9a-f]{64}$")),
 	    sni: (.sni == null),
 	    snikey: (.expexec.sni_key == $sni and .expexec.default == true),
 	    line: (.expexec.line > 0),
