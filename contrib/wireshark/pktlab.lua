@@ -186,7 +186,11 @@ function Body:u64(f, is_time)
 	end
 	local v = r:uint64()
 	local item = self.tree:add(f, r)
-	if is_time and v ~= UInt64.max() and v ~= UInt64(0) then
+	if is_time and v == UInt64(0) then
+		item:append_text(" (as soon as possible)")
+	elseif is_time and v == UInt64.max() then
+		item:append_text(" (forever)")
+	elseif is_time then
 		local secs = (v / 1000000000):tonumber()
 		local ns = (v % 1000000000):tonumber()
 		item:add(F.abstime, r, NSTime.new(secs, ns)):set_generated()

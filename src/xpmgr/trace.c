@@ -2,7 +2,8 @@
  * trace.c: --trace, every PacketLab message of a session into
  * DIR/sNN-ADDR.pcap, for Wireshark and tshark (contrib/wireshark/pktlab.lua).
  *
- * Classic pcap through libpcap, link type LINKTYPE_USER0 (147).  Each record
+ * Classic pcap through libpcap (nanosecond time stamps: magic 0xa1b23c4d),
+ * link type LINKTYPE_USER0 (147).  Each record
  * is one whole message behind a 4-byte pseudo-header:
  *
  *   byte 0  version, 1
@@ -22,6 +23,8 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+
+#include <time.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,7 +79,9 @@ xp_trace_open(struct session *s, const char *dir)
 		free(t);
 		return;
 	}
-	t->p = pcap_open_dead(TRACE_LINKTYPE, (int)(TRACE_SNAPLEN + TRACE_PHDR));
+	/* Nanosecond stamps, like the pktlab times inside the messages. */
+	t->p = pcap_open_dead_with_tstamp_precision(TRACE_LINKTYPE,
+	    (int)(TRACE_SNAPLEN + TRACE_PHDR), PCAP_TSTAMP_PRECISION_NANO);
 	if (t->p == NULL || (t->dump = pcap_dump_fopen(t->p, f)) == NULL) {
 		log_cwarnx(s->ctx, "--trace: %s: %s", path, t->p != NULL ?
 		    pcap_geterr(t->p) : "pcap_open_dead failed");
@@ -98,6 +103,7 @@ xp_trace_msg(struct session *s, int dir, unsigned flags, const uint8_t *bytes,
 {
 	struct xp_trace		*t = s->trace;
 	struct pcap_pkthdr	 h;
+	struct timespec		 now;
 	size_t			 cap;
 
 	if (flags & XP_TR_INTERCEPTED) {
@@ -115,7 +121,10 @@ xp_trace_msg(struct session *s, int dir, unsigned flags, const uint8_t *bytes,
 		memcpy(trace_buf + TRACE_PHDR, bytes, cap);
 	else
 		evbuffer_copyout(buf, trace_buf + TRACE_PHDR, cap);
-	gettimeofday(&h.ts, NULL);
+	/* With nanosecond precision libpcap takes tv_usec as nanoseconds. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	h.ts.tv_sec = now.tv_sec;
+	h.ts.tv_usec = (suseconds_t)now.tv_nsec;
 	h.caplen = (bpf_u_int32)(TRACE_PHDR + cap);
 	h.len = (bpf_u_int32)(TRACE_PHDR + len);
 	pcap_dump((u_char *)t->dump, &h, trace_buf);

@@ -128,10 +128,12 @@ cat >"$T/pcapsum.py" <<'EOF'
 import struct, sys
 d = open(sys.argv[1], 'rb').read()
 magic, vmaj, vmin, _, _, snap, link = struct.unpack('<IHHiIII', d[:24])
-assert magic == 0xa1b2c3d4 and (vmaj, vmin) == (2, 4) and link == 147, (hex(magic), link)
+# Nanosecond time stamps (magic 0xa1b23c4d), LINKTYPE_USER0.
+assert magic == 0xa1b23c4d and (vmaj, vmin) == (2, 4) and link == 147, (hex(magic), link)
 off, tot = 24, {}
 while off < len(d):
-    sec, usec, cap, orig = struct.unpack('<IIII', d[off:off + 16])
+    sec, nsec, cap, orig = struct.unpack('<IIII', d[off:off + 16])
+    assert nsec < 1000000000
     rec = d[off + 16:off + 16 + cap]
     ver, dirn, flags, _ = rec[:4]
     assert ver == 1 and dirn in (0, 1) and flags in (0, 1)
