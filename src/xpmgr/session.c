@@ -539,6 +539,7 @@ session_finish(struct session *s)
 	if (s->state == XP_S_CLOSED)
 		return;
 	s->state = XP_S_CLOSED;
+	relay_free(s);
 	if (s->ep != NULL) {
 		bufferevent_free(s->ep);	/* also frees the SSL and closes the socket */
 		s->ep = NULL;
