@@ -27,6 +27,7 @@ static const struct xpmgr_cli_opt cli_opts[] = {
 	{ 'i', "hostid", "HOSTID", "publish hostid=HOSTID: only endpoints with a "
 	    "matching host id come" },
 	{ 'n', "attempts", "N", "stop after N endpoint sessions (default: no limit)" },
+	{ 'o', "output-dir", "DIR", "results in DIR: mlet output, sessions.jsonl, run.json" },
 	{ 'p', "publish-addr", "ADDR[:PORT]", "controller address to publish "
 	    "(overrides PubControllerAddr)" },
 	{ 'q', "quiet", NULL, "log less (repeatable)" },
@@ -35,12 +36,16 @@ static const struct xpmgr_cli_opt cli_opts[] = {
 	    "(with each XPUB), exit; contacts nothing" },
 	{ 'v', "verbose", NULL, "log more (repeatable)" },
 	{ 'V', "version", NULL, "print the version and exit" },
+	{ 0, "append", NULL, "with -o: add this run to a DIR that holds earlier runs" },
+	{ 0, "trace", NULL, "with -o: each session's messages to sNN-ADDR.pcap" },
+	{ 0, "no-progress", NULL, "no status line on a terminal" },
 };
 
 /* Two lines, aligned for a "usage: " prefix. */
 static const char cli_synopsis[] = "pktxpmgr [-hqstvV] [-c XPMGR_CONF_PATH] "
     "[-a ADDR[:PORT]] [-p PUBLISH_ADDR[:PORT]]\n"
-    "                [-n ATTEMPT_CNT] [-i HOSTID] MLET [MLET_ARGS ...]";
+    "                [-n ATTEMPT_CNT] [-i HOSTID] [-o DIR [--append] [--trace]]\n"
+    "                [--no-progress] MLET [MLET_ARGS ...]";
 
 const struct xpmgr_cli_opt *
 xpmgr_cli_options(size_t *n)
@@ -83,7 +88,8 @@ xpmgr_cli_help(void)
 		used += (size_t)r;
 	}
 	snprintf(text + used, sizeof(text) - used,
-	    "\nEverything after MLET is passed to the mlet.\n");
+	    "\nEverything after MLET is passed to the mlet.  On a terminal a status line\n"
+	    "shows the sessions and bytes relayed; SIGUSR1 logs it in any mode.\n");
 	return text;
 }
 
@@ -179,6 +185,9 @@ cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o, const char *val,
 		}
 		cli->hostid = val;
 		break;
+	case 'o':
+		cli->output_dir = val;
+		break;
 	case 'n':
 		if (cli_attempts(val, &cli->attempts, why, sizeof(why)) == -1) {
 			snprintf(err, errlen, "%s: %s", shown, why);
@@ -201,6 +210,15 @@ cli_apply(struct xpmgr_cli *cli, const struct xpmgr_cli_opt *o, const char *val,
 	case 'V':
 		cli->version = 1;
 		break;
+	default:
+		/* Long-only options. */
+		if (strcmp(o->name, "append") == 0)
+			cli->append = 1;
+		else if (strcmp(o->name, "trace") == 0)
+			cli->trace = 1;
+		else if (strcmp(o->name, "no-progress") == 0)
+			cli->no_progress = 1;
+		break;
 	}
 	return 0;
 }
@@ -219,6 +237,8 @@ xpmgr_cli_parse(int argc, char *const argv[], struct xpmgr_cli *cli, char *err,
 
 	memset(cli, 0, sizeof(*cli));
 	cli->attempts = UINT64_MAX;
+	cli->argc = argc;
+	cli->argv = argv;
 	memset(lo, 0, sizeof(lo));
 	optstr[n++] = '+';
 	optstr[n++] = ':';
@@ -293,6 +313,11 @@ xpmgr_cli_parse(int argc, char *const argv[], struct xpmgr_cli *cli, char *err,
 		cli->nmlet_args = argc - optind - 1;
 	} else if (!cli->help && !cli->version) {
 		snprintf(err, errlen, "missing MLET (the measurement applet to run)");
+		return -1;
+	}
+	if (cli->output_dir == NULL && (cli->append || cli->trace)) {
+		snprintf(err, errlen, "%s needs -o DIR (the results folder)",
+		    cli->trace ? "--trace" : "--append");
 		return -1;
 	}
 	return 0;

@@ -3,13 +3,14 @@
  *
  *   pktxpmgr [-hqstvV] [-c XPMGR_CONF_PATH] [-a ADDR[:PORT]]
  *            [-p PUBLISH_ADDR[:PORT]] [-n ATTEMPT_CNT] [-i HOSTID]
- *            MLET [MLET_ARGS ...]
+ *            [-o DIR [--append] [--trace]] [--no-progress] MLET [MLET_ARGS ...]
  *
  * The 1.1.0 letters keep their meaning (xpmgr spec §1).  Option parsing
  * stops at MLET, so everything after it belongs to the mlet (1.1.0 let
  * glibc's getopt permute argv and needed "--"; "--" is still accepted).
- * Added: long names for every option, -V/--version, -v/-q (repeatable) and -t
- * (check the configuration and exit).
+ * Added: long names for every option, -V/--version, -v/-q (repeatable), -t
+ * (check the configuration and exit), and the results options -o DIR,
+ * --append, --trace and --no-progress (docs/results.md).
  */
 #ifndef PL_CONF_XPCLI_H
 #define PL_CONF_XPCLI_H
@@ -29,6 +30,12 @@ struct xpmgr_cli {
 	int		 help;		/* -h, --help */
 	int		 version;	/* -V, --version */
 	int		 verbosity;	/* number of -v minus number of -q */
+	const char	*output_dir;	/* -o, or NULL */
+	int		 append;	/* --append (needs -o) */
+	int		 trace;		/* --trace (needs -o) */
+	int		 no_progress;	/* --no-progress */
+	int		 argc;		/* the whole command line, for run.json */
+	char *const	*argv;
 	const char	*mlet;		/* MLET, or NULL with --help/--version */
 	char *const	*mlet_args;	/* MLET_ARGS (argv after MLET) */
 	int		 nmlet_args;

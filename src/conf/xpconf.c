@@ -869,6 +869,14 @@ xpmgr_conf_apply_cli(struct xpmgr_conf *c, const struct xpmgr_cli *cli, char *er
 		for (i = 0; i < cli->nmlet_args; i++)
 			c->mlet_argv[i + 1] = xstrdup(cli->mlet_args[i]);
 	}
+	if (cli->output_dir != NULL)
+		c->output_dir = xstrdup(cli->output_dir);
+	c->out_append = cli->append;
+	c->trace = cli->trace;
+	c->no_progress = cli->no_progress;
+	c->cmdline = xcalloc((size_t)(cli->argc > 0 ? cli->argc : 0) + 1, sizeof(char *));
+	for (i = 0; i < cli->argc; i++)
+		c->cmdline[i] = xstrdup(cli->argv[i]);
 	return 0;
 }
 
@@ -962,6 +970,11 @@ xpmgr_conf_free(struct xpmgr_conf *c)
 		for (i = 0; c->mlet_argv[i] != NULL; i++)
 			free(c->mlet_argv[i]);
 	free(c->mlet_argv);
+	free(c->output_dir);
+	if (c->cmdline != NULL)
+		for (i = 0; c->cmdline[i] != NULL; i++)
+			free(c->cmdline[i]);
+	free(c->cmdline);
 	for (i = 0; i < c->ndiag; i++)
 		free(c->diag[i].msg);
 	free(c->diag);

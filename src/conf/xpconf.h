@@ -166,6 +166,11 @@ struct xpmgr_conf {
 	int			 log_level;	/* LOG_LVL_INFO adjusted by -v/-q */
 	char			*mlet;		/* path to execute, as given */
 	char			**mlet_argv;	/* basename(MLET), MLET_ARGS..., NULL */
+	char			*output_dir;	/* -o, or NULL (docs/results.md) */
+	int			 out_append;	/* --append */
+	int			 trace;		/* --trace */
+	int			 no_progress;	/* --no-progress */
+	char			**cmdline;	/* argv as given, NULL-terminated */
 
 	/* Warnings and notices for the program to log, in order. */
 	struct xpmgr_diag	*diag;

@@ -190,6 +190,10 @@ xpmgr_conf_summary(const struct xpmgr_conf *c, const char *const *keychan)
 		fprintf(f, "%s\n", c->singleton ? " (singleton: one for all endpoints)" :
 		    " (one per endpoint)");
 	}
+	if (c->output_dir != NULL)
+		fprintf(f, "results:          %s%s%s\n", c->output_dir,
+		    c->out_append ? " (added to earlier runs)" : "",
+		    c->trace ? ", with message traces" : "");
 	if (c->max_attempts == UINT64_MAX)
 		fprintf(f, "sessions:         no limit\n");
 	else

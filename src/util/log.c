@@ -12,6 +12,7 @@
 static const char	*log_progname = "pktlab";
 static int		 log_level = LOG_LVL_INFO;
 static int		 log_timestamps = 1;
+static char		 log_status[512];	/* "" when there is no status line */
 
 static const char *const level_label[] = {
 	"FATAL", "WARN ", "INFO ", "DEBUG", "TRACE",
@@ -98,9 +99,31 @@ log_vmsg(int level, const char *ctx, int with_errno, const char *fmt, va_list ap
 	for (size_t i = 0; i < n; i++)
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
-	fprintf(stderr, "%.*s\n", (int)n, line);
+	if (log_status[0] != '\0')
+		fprintf(stderr, "\r\033[K%.*s\n%s", (int)n, line, log_status);
+	else
+		fprintf(stderr, "%.*s\n", (int)n, line);
 	fflush(stderr);
 	errno = saved_errno;
+}
+
+void
+log_status_set(const char *text)
+{
+	size_t	 i;
+
+	if (text == NULL || text[0] == '\0') {
+		if (log_status[0] != '\0')
+			fputs("\r\033[K", stderr);
+		log_status[0] = '\0';
+	} else {
+		snprintf(log_status, sizeof(log_status), "%s", text);
+		for (i = 0; log_status[i] != '\0'; i++)
+			if ((unsigned char)log_status[i] < 0x20)
+				log_status[i] = ' ';
+		fprintf(stderr, "\r\033[K%s", log_status);
+	}
+	fflush(stderr);
 }
 
 #define LOG_BODY(level, ctx, err) do {			\

@@ -52,6 +52,14 @@ void	log_cwarnx(const char *ctx, const char *fmt, ...) PL_PRINTF(2, 3);
 void	log_cinfo(const char *ctx, const char *fmt, ...) PL_PRINTF(2, 3);
 void	log_cdebug(const char *ctx, const char *fmt, ...) PL_PRINTF(2, 3);
 
+/*
+ * A status line kept below the log lines (a terminal's progress display):
+ * every log line first clears it and then draws it again, so the two never
+ * mix.  NULL removes it.  The caller keeps text shorter than the terminal
+ * is wide.
+ */
+void	log_status_set(const char *text);
+
 /* The general form behind all of the above. */
 void	log_vmsg(int level, const char *ctx, int with_errno, const char *fmt,
 	    va_list ap) PL_PRINTF(4, 0);

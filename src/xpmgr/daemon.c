@@ -37,6 +37,7 @@ static int	 preflight(const struct xpmgr_conf *c);
 static void	 on_stop_signal(evutil_socket_t sig, short ev, void *arg);
 static void	 on_sighup(evutil_socket_t sig, short ev, void *arg);
 static void	 on_sigchld(evutil_socket_t sig, short ev, void *arg);
+static void	 on_sigusr1(evutil_socket_t sig, short ev, void *arg);
 static void	 on_kill_timer(evutil_socket_t fd, short ev, void *arg);
 static void	 on_gc(evutil_socket_t fd, short ev, void *arg);
 static void	 xpd_force(struct xpd *d);
@@ -90,21 +91,30 @@ xpmgr_run(const struct xpmgr_conf *c)
 		return 1;
 	}
 
+	if (xp_results_open(&d, why, sizeof(why)) == -1) {
+		log_fatalx("%s", why);
+		xpd_free(&d);
+		return 1;
+	}
+
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	d.sig_int = evsignal_new(d.base, SIGINT, on_stop_signal, &d);
 	d.sig_term = evsignal_new(d.base, SIGTERM, on_stop_signal, &d);
 	d.sig_hup = evsignal_new(d.base, SIGHUP, on_sighup, &d);
 	d.sig_chld = evsignal_new(d.base, SIGCHLD, on_sigchld, &d);
+	d.sig_usr1 = evsignal_new(d.base, SIGUSR1, on_sigusr1, &d);
 	d.gc_ev = event_new(d.base, -1, 0, on_gc, &d);
 	d.kill_timer = evtimer_new(d.base, on_kill_timer, &d);
 	if (d.sig_int == NULL || d.sig_term == NULL || d.sig_hup == NULL ||
-	    d.sig_chld == NULL || d.gc_ev == NULL || d.kill_timer == NULL)
+	    d.sig_chld == NULL || d.sig_usr1 == NULL || d.gc_ev == NULL ||
+	    d.kill_timer == NULL)
 		fatalx("cannot create events");
 	xevent_add(d.sig_int, NULL, "SIGINT");
 	xevent_add(d.sig_term, NULL, "SIGTERM");
 	xevent_add(d.sig_hup, NULL, "SIGHUP");
 	xevent_add(d.sig_chld, NULL, "SIGCHLD");
+	xevent_add(d.sig_usr1, NULL, "SIGUSR1");
 
 	/* As 1.1.0: the singleton runs before any endpoint can arrive. */
 	if (c->singleton && xp_singleton_start(&d, why, sizeof(why)) == -1) {
@@ -137,9 +147,11 @@ xpmgr_run(const struct xpmgr_conf *c)
 	/* Proxy mode gets there when its bootstrap ends (proxy.c). */
 	if (!c->proxy_mode)
 		xpd_greeting_ready(&d);
+	xp_status_start(&d);
 
 	event_base_dispatch(d.base);
 
+	xp_status_stop(&d);
 	log_info("done: %llu session(s) started, %llu ended normally, %llu failed, "
 	    "%llu dropped", (unsigned long long)d.nstarted, (unsigned long long)d.nok,
 	    (unsigned long long)d.nfail, (unsigned long long)d.ndropped);
@@ -377,6 +389,15 @@ on_sigchld(evutil_socket_t sig, short ev, void *arg)
 	xpd_maybe_done(d);
 }
 
+/* The status as a normal log line, terminal or not. */
+static void
+on_sigusr1(evutil_socket_t sig, short ev, void *arg)
+{
+	char	 text[400];
+
+	log_info("status: %s", xp_status_text(arg, text, sizeof(text)));
+}
+
 static void
 on_gc(evutil_socket_t fd, short ev, void *arg)
 {
@@ -416,7 +437,11 @@ xpd_free(struct xpd *d)
 	session_gc(d);
 	xpb_free(d->pub);
 	d->pub = NULL;
+	xp_status_stop(d);
+	xp_status_free(d);
+	xp_results_close(d);
 	ev_free(&d->sig_int);
+	ev_free(&d->sig_usr1);
 	ev_free(&d->sig_term);
 	ev_free(&d->sig_hup);
 	ev_free(&d->sig_chld);

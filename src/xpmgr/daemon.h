@@ -10,6 +10,9 @@
  *   relay.c      the data path between the endpoint and the mlet
  *   mlet.c       spawning and reaping mlets; the singleton mlet
  *   programs.c   monitor programs: loading, encoding, digests
+ *   results.c    -o DIR: mlet output files, sessions.jsonl, run.json
+ *   trace.c      --trace: every message of a session into a pcap file
+ *   status.c     the status line on a terminal, SIGUSR1's status log line
  *   tlsglue.c    the server TLS context and the entry a handshake chose
  *   broker.c     publication to the broker (EnableExpPublication 1)
  *   pure/        framing, log text, EPADDR: no I/O (xppure.h, library plxpmgr)
@@ -44,6 +47,9 @@ struct cred_certs;
 struct cred_keys;
 struct cred_chain;
 struct evp_pkey_st;
+struct xp_trace;
+struct xp_sess_info;
+struct xp_seen;
 
 /*
  * Limits.  Compile-time constants, documented in docs/xpmgr.md.
@@ -143,10 +149,14 @@ int		 xp_entry_load(const struct xpmgr_conf *c, size_t i,
  * Start path with argv and fd as its fd 0.  envp is exactly {"EPADDR=ip"}
  * when epaddr is not NULL, else empty.  Signal mask empty, every disposition
  * default except SIGPIPE, which stays ignored as in 1.1.0.  Same process
- * group as pktxpmgr.  Returns 0 with *pid, or an errno value.
+ * group as pktxpmgr.  outfds, when not NULL, become its fd 1 and 2 (a
+ * descriptor of -1 keeps pktxpmgr's).  Returns 0 with *pid, or an errno value.
  */
 int	 xp_spawn(const char *path, char *const argv[], int fd, const char *epaddr,
-	    pid_t *pid);
+	    const int outfds[2], pid_t *pid);
+
+/* Close both descriptors that are not -1, and set them to -1. */
+void	 xp_close_fds(int fds[2]);
 
 /* Who is told when a child is reaped. */
 typedef void	(*xp_child_cb)(void *arg, pid_t pid, int status);
@@ -240,6 +250,12 @@ struct session {
 
 	struct xp_reason	 reason;
 	struct xp_stats		 st;
+
+	/* Results (-o, --trace): results.c, trace.c. */
+	struct timespec		 t_wall;	/* start, CLOCK_REALTIME */
+	struct xp_stats		 icpt;		/* set-up messages and linfo: not relayed */
+	struct xp_trace		*trace;		/* NULL: not tracing */
+	struct xp_sess_info	*info;		/* TLS facts kept for the record, or NULL */
 };
 TAILQ_HEAD(sessionq, session);
 
@@ -283,6 +299,61 @@ void	 relay_free(struct session *s);
 void	 relay_drain(struct session *s);
 /* Endpoint bytes after the handshake but before the relay (setup). */
 void	 relay_log_linfo(struct session *s, const struct pl_msg *m);
+
+/* ---- results.c: -o DIR ---- */
+
+struct xp_results;
+/*
+ * Set up DIR: create it (0700), refuse an earlier run unless --append,
+ * open sessions.jsonl, write run.json.  Sets d->next_sid past the ids of
+ * earlier runs.  Returns 0 (also when -o is not given), or -1 with why.
+ */
+int	 xp_results_open(struct xpd *d, char *why, size_t whylen);
+/* Rewrite run.json with the end time and the totals; close everything. */
+void	 xp_results_close(struct xpd *d);
+/*
+ * TLS is up: count the endpoint for the status line (xp_status_seen) and,
+ * with -o, keep what the record needs while the SSL object exists.
+ */
+void	 xp_results_tls(struct session *s);
+/*
+ * The files an mlet writes to: fds[0] for stdout, fds[1] for stderr, -1
+ * each without -o.  s is NULL for the singleton.  Returns 0, or -1 with
+ * why; the caller closes what it gets after the spawn.
+ */
+int	 xp_results_mlet_fds(struct xpd *d, const struct session *s, int fds[2],
+	    char *why, size_t whylen);
+/* The session is over: append its line to sessions.jsonl at once. */
+void	 xp_results_session_over(struct session *s, uint64_t ms);
+/* Free what xp_results_tls kept. */
+void	 xp_results_session_free(struct session *s);
+
+/* ---- trace.c: --trace ---- */
+
+/* Pseudo-header flags (docs/results.md, contrib/wireshark/pktlab.lua). */
+#define XP_TR_INTERCEPTED	0x01	/* sent or eaten by pktxpmgr, not relayed */
+
+/* Open sNN-ADDR.pcap for a session (when --trace); logs and goes on on failure. */
+void	 xp_trace_open(struct session *s, const char *dir);
+/*
+ * One whole message, dir XP_EP2ML or XP_ML2EP.  Intercepted messages are
+ * counted in s->icpt; relayed ones are counted by the relay.  The message
+ * is bytes[0..len), or the first len bytes of buf when bytes is NULL.
+ */
+void	 xp_trace_msg(struct session *s, int dir, unsigned flags,
+	    const uint8_t *bytes, struct evbuffer *buf, size_t len);
+void	 xp_trace_close(struct session *s);
+
+/* ---- status.c: the status line and SIGUSR1 ---- */
+
+/* Start the status line when stderr is a terminal (and not --no-progress). */
+void	 xp_status_start(struct xpd *d);
+void	 xp_status_stop(struct xpd *d);
+/* An endpoint finished its handshake: id is its key id, or "addr ADDR". */
+void	 xp_status_seen(struct xpd *d, const char *id);
+void	 xp_status_free(struct xpd *d);
+/* "run 2 set-up 0 done 5 fail 1 drop 0 | endpoints 8 | ep->mlet 1.2 KB mlet->ep 3.4 MB". */
+char	*xp_status_text(const struct xpd *d, char *out, size_t outlen);
 
 /* ---- listener.c ---- */
 
@@ -364,7 +435,7 @@ struct xpd {
 	int			 cap_episode;	/* the pause was logged; pressure not over */
 	uint64_t		 cap_pauses;	/* pauses in this episode */
 
-	struct event		*sig_int, *sig_term, *sig_hup, *sig_chld;
+	struct event		*sig_int, *sig_term, *sig_hup, *sig_chld, *sig_usr1;
 	int			 nsig;
 	struct event		*kill_timer;
 
@@ -377,6 +448,12 @@ struct xpd {
 	int			 sg_expected_exit;	/* we closed the control socket */
 
 	struct xpb		*pub;		/* publication, or NULL */
+	/* Results and progress (results.c, status.c). */
+	struct xp_results	*res;		/* NULL without -o */
+	uint64_t		 done_msgs[2], done_bytes[2];	/* sessions over */
+	uint64_t		 nconn;		/* connections accepted */
+	struct xp_seen		*seen;		/* endpoints seen (status.c) */
+	struct event		*status_ev;	/* status line redraw, or NULL */
 };
 
 /*

@@ -47,7 +47,8 @@ static struct childlist	 children[CHILD_BUCKETS];
 static size_t		 nchildren;
 
 int
-xp_spawn(const char *path, char *const argv[], int fd, const char *epaddr, pid_t *pid)
+xp_spawn(const char *path, char *const argv[], int fd, const char *epaddr,
+    const int outfds[2], pid_t *pid)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 at;
@@ -78,6 +79,11 @@ xp_spawn(const char *path, char *const argv[], int fd, const char *epaddr, pid_t
 	 * that pktxpmgr inherited from its parent: only 0, 1, 2 reach the mlet.
 	 */
 	r = posix_spawn_file_actions_adddup2(&fa, fd, 0);
+	/* -o: the results files (opened close-on-exec, above 2 like fd). */
+	if (r == 0 && outfds != NULL && outfds[0] > 2)
+		r = posix_spawn_file_actions_adddup2(&fa, outfds[0], 1);
+	if (r == 0 && outfds != NULL && outfds[1] > 2)
+		r = posix_spawn_file_actions_adddup2(&fa, outfds[1], 2);
 	if (r == 0)
 		r = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	/*
@@ -100,6 +106,18 @@ xp_spawn(const char *path, char *const argv[], int fd, const char *epaddr, pid_t
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	return r;
+}
+
+void
+xp_close_fds(int fds[2])
+{
+	int	 i;
+
+	for (i = 0; i < 2; i++)
+		if (fds[i] != -1) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
 }
 
 static struct childlist *
@@ -219,20 +237,25 @@ xp_children_signal(int sig)
 int
 xp_singleton_start(struct xpd *d, char *why, size_t whylen)
 {
-	int	 sv[2], r;
+	int	 sv[2], out[2], r;
 
+	if (xp_results_mlet_fds(d, NULL, out, why, whylen) == -1)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		snprintf(why, whylen, "socketpair: %s", strerror(errno));
+		xp_close_fds(out);
 		return -1;
 	}
 	if (pl_set_nonblock(sv[0]) == -1) {
 		snprintf(why, whylen, "socket: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
+		xp_close_fds(out);
 		return -1;
 	}
-	r = xp_spawn(d->conf->mlet, d->conf->mlet_argv, sv[1], NULL, &d->sg_pid);
+	r = xp_spawn(d->conf->mlet, d->conf->mlet_argv, sv[1], NULL, out, &d->sg_pid);
 	close(sv[1]);
+	xp_close_fds(out);
 	if (r != 0) {
 		snprintf(why, whylen, "cannot run singleton mlet %s: %s", d->conf->mlet,
 		    strerror(r));

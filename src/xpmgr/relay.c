@@ -489,6 +489,7 @@ rl_parse(struct session *s, int dir, struct xp_rbuf *t)
 			break;
 		}
 		if (dir == XP_EP2ML && f.type == PL_LINFO) {
+			xp_trace_msg(s, dir, XP_TR_INTERCEPTED, q, NULL, f.total);
 			relay_log_linfo(s, &f.msg);
 			/* Eaten: the ready frames before it move up over it. */
 			memmove(t->p + t->off + f.total, t->p + t->off, t->ready);
@@ -505,11 +506,13 @@ rl_parse(struct session *s, int dir, struct xp_rbuf *t)
 			 * the mlet's is that; after a request, ECTLMONUKN is the
 			 * mlet's own reply (a monitor crashed on it, §12.1).
 			 */
+			xp_trace_msg(s, dir, XP_TR_INTERCEPTED, q, NULL, f.total);
 			rl_keep(s, dir, t);
 			session_close(s, XP_END_FAIL, "endpoint could not start monitor %u "
 			    "(ECTLMONUKN after start)", f.msg.u.result.monindx);
 			return -1;
 		}
+		xp_trace_msg(s, dir, 0, q, NULL, f.total);
 		t->ready += f.total;
 		s->st.msgs[dir]++;
 		s->st.bytes[dir] += f.total;

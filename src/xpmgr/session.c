@@ -68,6 +68,8 @@ session_new(struct xpd *d, int fd, const struct sockaddr *sa, socklen_t salen)
 	s->id = ++d->next_sid;
 	s->state = XP_S_HANDSHAKE;
 	clock_gettime(CLOCK_MONOTONIC, &s->t_start);
+	clock_gettime(CLOCK_REALTIME, &s->t_wall);
+	d->nconn++;
 	xp_peerstr(sa, salen, s->peer, sizeof(s->peer));
 	xp_epaddr(sa, salen, s->epaddr, sizeof(s->epaddr));
 	session_set_ctx(s, NULL);
@@ -214,6 +216,7 @@ setup_begin(struct session *s)
 	log_cinfo(s->ctx, "TLS established (%s, %s), ExpExec entry %s%s",
 	    SSL_get_version(s->ssl), SSL_get_cipher_name(s->ssl),
 	    s->xe->snikey, s->xe->is_default ? " (default)" : "");
+	xp_results_tls(s);
 	n = xp_tls_peer_ncerts(s->ssl);
 	if (!s->xe->has_trusted && n == 0)
 		log_cinfo(s->ctx, "endpoint not authenticated: it presented no "
@@ -291,6 +294,7 @@ session_send(struct session *s, const struct pl_msg *m)
 	    pl_encode(m, v.iov_base, v.iov_len) != n)
 		fatalx("cannot buffer a %s message", pl_type_name(m->type));
 	v.iov_len = (size_t)n;
+	xp_trace_msg(s, XP_ML2EP, XP_TR_INTERCEPTED, v.iov_base, NULL, v.iov_len);
 	evbuffer_commit_space(out, &v, 1);
 }
 
@@ -317,6 +321,7 @@ ep_setup_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		s->ep_msgs_setup++;
+		xp_trace_msg(s, XP_EP2ML, XP_TR_INTERCEPTED, NULL, in, f.total);
 		if (f.type == PL_LINFO) {
 			relay_log_linfo(s, &f.msg);
 			evbuffer_drain(in, f.total);
@@ -386,7 +391,8 @@ setup_started(struct session *s)
 {
 	struct xpd		*d = s->d;
 	const struct xpmgr_conf	*c = d->conf;
-	int			 sv[2], r;
+	int			 sv[2], out[2], r;
+	char			 why[512];
 
 	if (!xpd_count_start(d)) {
 		session_close(s, XP_END_DROPPED, "attempt limit reached after start");
@@ -415,8 +421,16 @@ setup_started(struct session *s)
 		log_cinfo(s->ctx, "session started; passing it to the singleton mlet");
 		xp_singleton_pass(d, sv[1], s->epaddr);
 	} else {
-		r = xp_spawn(c->mlet, c->mlet_argv, sv[1], s->epaddr, &s->pid);
+		if (xp_results_mlet_fds(d, s, out, why, sizeof(why)) == -1) {
+			close(sv[1]);
+			s->ml_gone = 1;
+			session_close(s, XP_END_FAIL, "cannot start mlet %s: -o: %s",
+			    c->mlet, why);
+			return;
+		}
+		r = xp_spawn(c->mlet, c->mlet_argv, sv[1], s->epaddr, out, &s->pid);
 		close(sv[1]);
+		xp_close_fds(out);
 		if (r != 0) {
 			s->pid = 0;
 			s->ml_gone = 1;
@@ -618,6 +632,12 @@ session_over(struct session *s)
 		log_cwarnx(s->ctx, "%s", line);
 	else
 		log_cinfo(s->ctx, "%s", line);
+	xp_results_session_over(s, xp_ms_between(&s->t_start, &now));
+	xp_trace_close(s);
+	for (int i = 0; i < 2; i++) {
+		d->done_msgs[i] += s->st.msgs[i];
+		d->done_bytes[i] += s->st.bytes[i];
+	}
 	switch (s->reason.kind) {
 	case XP_END_FAIL:
 		d->nfail++;
@@ -646,6 +666,7 @@ session_gc(struct xpd *d)
 		TAILQ_REMOVE(&d->dead, s, entry);
 		if (s->timer != NULL)
 			event_free(s->timer);
+		xp_results_session_free(s);
 		free(s);
 	}
 }

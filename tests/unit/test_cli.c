@@ -96,6 +96,31 @@ START_TEST(test_long_options)
 }
 END_TEST
 
+/* The results options (docs/results.md). */
+START_TEST(test_results_options)
+{
+	struct xpmgr_cli	 cli;
+	char			 err[256];
+
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("m")), 0);
+	ck_assert_ptr_null(cli.output_dir);
+	ck_assert_int_eq(cli.append | cli.trace | cli.no_progress, 0);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-o", "res", "--append",
+	    "--trace", "--no-progress", "m", "--trace")), 0);
+	ck_assert_str_eq(cli.output_dir, "res");
+	ck_assert_int_eq(cli.append & cli.trace & cli.no_progress, 1);
+	ck_assert_int_eq(cli.version, 0);
+	ck_assert_int_eq(cli.nmlet_args, 1);
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("-sores", "m")), 0);
+	ck_assert_str_eq(cli.output_dir, "res");
+	ck_assert_int_eq(conftest_cli(&cli, err, sizeof(err), ARGS("--output-dir=r", "m")), 0);
+	ck_assert_str_eq(cli.output_dir, "r");
+	/* The whole command line is kept for run.json. */
+	ck_assert_int_eq(cli.argc, 3);
+	ck_assert_str_eq(cli.argv[1], "--output-dir=r");
+}
+END_TEST
+
 /* Parsing stops at MLET: its options are its own (1.1.0 needed "--"). */
 START_TEST(test_stop_at_mlet)
 {
@@ -166,6 +191,11 @@ static const struct {
 	{ { "-sa", NULL }, "-a needs an argument (ADDR[:PORT])" },
 	{ { "--config", NULL }, "--config needs an argument (PATH)" },
 	{ { "--help=1", NULL }, "--help takes no argument" },
+	{ { "--trace", "m", NULL }, "--trace needs -o DIR (the results folder)" },
+	{ { "--append", "m", NULL }, "--append needs -o DIR (the results folder)" },
+	{ { "-o", "", "m", NULL }, "-o: empty argument" },
+	{ { "-o", NULL }, "-o needs an argument (DIR)" },
+	{ { "--trace=1", "-o", "d", "m", NULL }, "--trace takes no argument" },
 	{ { "-c", "", "m", NULL }, "-c: empty argument" },
 	{ { "-a", "1.2.3.4:", "m", NULL }, "-a: \"1.2.3.4:\": missing port after ':'" },
 	{ { "-a", "h:p:q", "m", NULL }, "-a: \"h:p:q\": too many ':' for HOST:PORT, and "
@@ -287,6 +317,7 @@ main(void)
 	tcase_add_test(tc, test_all_options);
 	tcase_add_test(tc, test_grouped_and_attached);
 	tcase_add_test(tc, test_long_options);
+	tcase_add_test(tc, test_results_options);
 	tcase_add_test(tc, test_stop_at_mlet);
 	tcase_add_test(tc, test_help_version);
 	tcase_add_loop_test(tc, test_bad_table, 0,

@@ -1,7 +1,8 @@
 /*
  * test_xpmgr_spawn.c: how pktxpmgr starts and reaps mlets
  * (src/xpmgr/mlet.c), with real child processes (tests/tools/xp_mlet):
- * fd 0, environment, argv[0], no leaked descriptors, signal state and
+ * fd 0, environment, argv[0], no leaked descriptors, -o's output files as
+ * fds 1 and 2, signal state and
  * process group; reaping and exit statuses; the singleton's SCM_RIGHTS
  * protocol (protocol spec §13.3).
  */
@@ -92,7 +93,7 @@ START_TEST(spawn_environment)
 	/* Another session's socket, as the daemon has plenty of: must not leak. */
 	ck_assert_int_ge(extra = open("/dev/null", O_RDONLY | O_CLOEXEC), 0);
 
-	ck_assert_int_eq(xp_spawn(tool, argv, sv[1], "127.0.0.1", &pid), 0);
+	ck_assert_int_eq(xp_spawn(tool, argv, sv[1], "127.0.0.1", NULL, &pid), 0);
 	st = wait_exit(pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	text = slurp(out);
@@ -114,6 +115,41 @@ START_TEST(spawn_environment)
 }
 END_TEST
 
+/* -o: fds 1 and 2 are the given files; nothing else leaks with them. */
+START_TEST(spawn_output_files)
+{
+	char		 out[256], err[256], probe[256];
+	char		*sh[] = { "sh", "-c", "echo to-stdout; echo to-stderr >&2", NULL };
+	char		*pr[] = { "xp_mlet", "probe", probe, NULL };
+	int		 sv[2], fds[2];
+	pid_t		 pid;
+	int		 st;
+
+	snprintf(out, sizeof(out), "%s/s1.out", tmpdir);
+	snprintf(err, sizeof(err), "%s/s1.err", tmpdir);
+	snprintf(probe, sizeof(probe), "%s/probe3", tmpdir);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	fds[0] = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fds[1] = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_gt(fds[0], 2);
+	ck_assert_int_gt(fds[1], 2);
+	ck_assert_int_eq(xp_spawn("/bin/sh", sh, sv[1], NULL, fds, &pid), 0);
+	st = wait_exit(pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_str_eq(slurp(out), "to-stdout\n");
+	ck_assert_str_eq(slurp(err), "to-stderr\n");
+
+	ck_assert_int_eq(xp_spawn(tool, pr, sv[1], NULL, fds, &pid), 0);
+	wait_exit(pid);
+	has_line(slurp(probe), "fds=0,1,2");
+	xp_close_fds(fds);
+	ck_assert_int_eq(fds[0], -1);
+	ck_assert_int_eq(fds[1], -1);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 START_TEST(spawn_singleton_env_empty)
 {
 	char		 out[256];
@@ -123,7 +159,7 @@ START_TEST(spawn_singleton_env_empty)
 
 	snprintf(out, sizeof(out), "%s/probe2", tmpdir);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ck_assert_int_eq(xp_spawn(tool, argv, sv[1], NULL, &pid), 0);
+	ck_assert_int_eq(xp_spawn(tool, argv, sv[1], NULL, NULL, &pid), 0);
 	wait_exit(pid);
 	has_line(slurp(out), "envc=0");
 	close(sv[0]);
@@ -139,10 +175,10 @@ START_TEST(spawn_errors)
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	/* posix_spawn reports the exec failure itself: no child to reap. */
-	ck_assert_int_eq(xp_spawn("/nonexistent/mlet", argv, sv[1], "::1", &pid), ENOENT);
-	ck_assert_int_eq(xp_spawn("/dev/null", argv, sv[1], "::1", &pid), EACCES);
+	ck_assert_int_eq(xp_spawn("/nonexistent/mlet", argv, sv[1], "::1", NULL, &pid), ENOENT);
+	ck_assert_int_eq(xp_spawn("/dev/null", argv, sv[1], "::1", NULL, &pid), EACCES);
 	/* fd 0 would keep close-on-exec through dup2: refused. */
-	ck_assert_int_eq(xp_spawn(tool, argv, 0, "::1", &pid), EINVAL);
+	ck_assert_int_eq(xp_spawn(tool, argv, 0, "::1", NULL, &pid), EINVAL);
 	errno = 0;
 	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
 	ck_assert_int_eq(errno, ECHILD);
@@ -172,9 +208,9 @@ START_TEST(reap_statuses)
 	pid_t	 p1, p2, p3;
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ck_assert_int_eq(xp_spawn(tool, a_exit, sv[1], "1.2.3.4", &p1), 0);
-	ck_assert_int_eq(xp_spawn(tool, a_crash, sv[1], "1.2.3.4", &p2), 0);
-	ck_assert_int_eq(xp_spawn(tool, a_hold, sv[1], "1.2.3.4", &p3), 0);
+	ck_assert_int_eq(xp_spawn(tool, a_exit, sv[1], "1.2.3.4", NULL, &p1), 0);
+	ck_assert_int_eq(xp_spawn(tool, a_crash, sv[1], "1.2.3.4", NULL, &p2), 0);
+	ck_assert_int_eq(xp_spawn(tool, a_hold, sv[1], "1.2.3.4", NULL, &p3), 0);
 	xp_children_add(p1, on_exit_cb, &ngot);
 	xp_children_add(p2, on_exit_cb, &ngot);
 	xp_children_add(p3, on_exit_cb, &ngot);
@@ -213,7 +249,7 @@ START_TEST(signal_children)
 
 	ngot = 0;
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ck_assert_int_eq(xp_spawn(tool, a_sleep, sv[1], "1.2.3.4", &p), 0);
+	ck_assert_int_eq(xp_spawn(tool, a_sleep, sv[1], "1.2.3.4", NULL, &p), 0);
 	xp_children_add(p, on_exit_cb, &ngot);
 	xp_children_signal(SIGTERM);
 	xp_children_reap_all();
@@ -308,6 +344,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, spawn_environment);
 	tcase_add_test(tc, spawn_singleton_env_empty);
+	tcase_add_test(tc, spawn_output_files);
 	tcase_add_test(tc, spawn_errors);
 	tcase_add_test(tc, reap_statuses);
 	tcase_add_test(tc, signal_children);
