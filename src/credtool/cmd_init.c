@@ -22,6 +22,7 @@
 
 #include <openssl/crypto.h>
 
+#include "conf/addr.h"
 #include "credtool/credtool.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -40,6 +41,8 @@ static const char usage[] =
 "(agent_xc_xc, agent_ep_ep, exppriv_eop_exper, pubcmd_exper_xc,\n"
 "subcmd_eop_ep), csrs/ (exppriv_exper, delpriv_exp_exper,\n"
 "delpriv_rep_eop), progs/, xpmgr.conf, xpmgr.proxy.conf and endpt.conf.\n"
+"For pktlab-proxy on this machine: keys/k_proxy, its agent certificate\n"
+"certs/agent_proxy_proxy.cert and proxy.conf.\n"
 "Folders are 0700, keys 0600.\n"
 "\n"
 "Run again, it completes what is missing: existing keys are kept (and\n"
@@ -53,17 +56,31 @@ static const char usage[] =
 "  --passphrase-file FILE    that passphrase (implies --encrypt); also opens\n"
 "                            existing encrypted keys\n"
 "  --broker HOST[:PORT]      the broker to publish to (default\n"
-"                            " DEFAULT_BROKER ", as 1.1.0)\n"
+"                            " DEFAULT_BROKER ", as 1.1.0).  A local\n"
+"                            one (127.0.0.1, ::1, localhost) also makes\n"
+"                            keys/k_bop, certs/agent_bop_bop.cert and\n"
+"                            broker.conf for pktlab-broker, on ports\n"
+"                            20566 (publishers) and 20567 (subscribers),\n"
+"                            or PORT and PORT+1; endpt.conf subscribes\n"
+"                            there\n"
 "  --no-publication          configurations that never contact a broker\n"
 "                            (EnableExpPublication 0)\n"
 "  --not-before TIME, --not-after TIME   validity of the certificates\n"
 "                            (default 0 .. 2147483647, as pktlab_init.py)\n"
 "  -h, --help                this text\n";
 
-enum { K_EXPER, K_XC, K_EOP, K_EP, NKEYS };
+/* K_BOP, the broker operator, only for a local broker (--broker 127.0.0.1). */
+enum { K_EXPER, K_XC, K_EOP, K_EP, K_BOP, NKEYS };
 
 static const char *const key_names[NKEYS] = { "k_exper", "k_xc", "k_eop",
-    "k_ep" };
+    "k_ep", "k_bop" };
+
+/*
+ * A local broker's ports.  pktxpmgr listens on 20556, the broker's default
+ * publisher port, and pktlab-proxy takes 20556/20557: one machine needs
+ * ports of its own, written into every configuration.
+ */
+#define LOCAL_PUB_PORT	20566
 
 /* pktlab_init.py's certificates: <type>_<signer>_<subject>.cert */
 static const struct {
@@ -76,6 +93,7 @@ static const struct {
 	{ "exppriv_eop_exper.cert", CRED_EXPPRIV, K_EOP, K_EXPER },
 	{ "pubcmd_exper_xc.cert", CRED_PUBCMD, K_EXPER, K_XC },
 	{ "subcmd_eop_ep.cert", CRED_SUBCMD, K_EOP, K_EP },
+	{ "agent_bop_bop.cert", CRED_AGENT, K_BOP, K_BOP },	/* local broker */
 };
 
 static const struct {
@@ -94,6 +112,9 @@ struct init {
 	int		 force;
 	int		 publish;
 	const char	*broker;
+	int		 local;		/* the broker is on this machine */
+	char		*pub_addr;	/* local: HOST:PUB for xpmgr.conf */
+	char		*sub_addr;	/* local: HOST:PUB+1 for endpt.conf */
 	int64_t		 not_before, not_after;
 	struct passopt	 pass;
 	EVP_PKEY	*key[NKEYS];
@@ -111,6 +132,9 @@ static void	 do_configs(struct init *);
 static void	 write_config(struct init *, const char *, const char *);
 static char	*xpmgr_conf(struct init *, int);
 static char	*endpt_conf(struct init *);
+static void	 local_broker_opt(struct init *);
+static char	*broker_conf(struct init *);
+static void	 do_proxy(struct init *);
 
 int
 cmd_init(int argc, char **argv)
@@ -176,6 +200,7 @@ cmd_init(int argc, char **argv)
 		usage_fail("init", "unexpected argument \"%s\"", argv[optind]);
 	if (in.not_after < in.not_before)
 		usage_fail("init", "--not-after is before --not-before");
+	local_broker_opt(&in);
 
 	sub = home != NULL ? xstrdup(home) : home_default();
 	make_dir(sub);
@@ -199,9 +224,15 @@ cmd_init(int argc, char **argv)
 	do_certs(&in);
 	do_csrs(&in);
 	do_configs(&in);
+	do_proxy(&in);
 	for (i = 0; i < NKEYS; i++)
 		EVP_PKEY_free(in.key[i]);
 	printf("PacketLab home ready: %s\n", in.home);
+	if (in.local)
+		printf("Local broker: pktlab-broker -c %s/broker.conf (publishers "
+		    "%s, subscribers %s)\n", in.home, in.pub_addr, in.sub_addr);
+	free(in.pub_addr);
+	free(in.sub_addr);
 	free(in.home);
 	return 0;
 }
@@ -250,6 +281,8 @@ do_keys(struct init *in)
 	int		 i, asked = 0;
 
 	for (i = 0; i < NKEYS; i++) {
+		if (i == K_BOP && !in->local)
+			continue;
 		path = xasprintf("%s/keys/%s", in->home, key_names[i]);
 		if (!in->force && access(path, F_OK) == 0) {
 			in->key[i] = load_private_or_die(path, &in->pass);
@@ -335,6 +368,8 @@ do_certs(struct init *in)
 		EVP_PKEY	*sg = in->key[certs[i].signer];
 		EVP_PKEY	*sb = in->key[certs[i].subject];
 
+		if (sg == NULL || sb == NULL)	/* k_bop without a local broker */
+			continue;
 		path = xasprintf("%s/certs/%s", in->home, certs[i].file);
 		if (!in->force && access(path, F_OK) == 0) {
 			if (cert_matches(path, sg, sb, certs[i].type)) {
@@ -418,6 +453,11 @@ do_configs(struct init *in)
 	text = endpt_conf(in);
 	write_config(in, "endpt.conf", text);
 	free(text);
+	if (in->local) {
+		text = broker_conf(in);
+		write_config(in, "broker.conf", text);
+		free(text);
+	}
 }
 
 static void
@@ -446,8 +486,8 @@ xpmgr_conf(struct init *in, int proxy)
 	const char	*h = in->home;
 	char		*bop, *broot, *pub, *s;
 
-	bop = xasprintf("%s/keys/caida_k_bop.pub", h);
-	if (access(bop, R_OK) == 0)
+	bop = xasprintf("%s/keys/%s.pub", h, in->local ? "k_bop" : "caida_k_bop");
+	if (in->local || access(bop, R_OK) == 0)
 		broot = xasprintf("BrokerCertRootPath %s\n", bop);
 	else
 		broot = xasprintf(
@@ -464,7 +504,8 @@ xpmgr_conf(struct init *in, int proxy)
 		    "BrokerAddr %s\n"
 		    "PubAgentCertPath %s/certs/agent_xc_xc.cert\n"
 		    "%s"
-		    "PubPeriod 31536000000000000\n", in->broker, h, broot);
+		    "PubPeriod 31536000000000000\n", in->local ? in->pub_addr :
+		    in->broker, h, broot);
 	else
 		pub = xasprintf(
 		    "# Publication is off: no broker is ever contacted.  To turn\n"
@@ -522,6 +563,39 @@ endpt_conf(struct init *in)
 {
 	const char	*h = in->home;
 
+	if (in->local)
+		return xasprintf(
+		    "# endpt.conf: pktlab-endpoint configuration made by `pktlab-cred "
+		    "init\n"
+		    "# --broker %s`: without an address, pktlab-endpoint subscribes "
+		    "to\n"
+		    "# the local pktlab-broker and runs the experiments it is sent.\n"
+		    "# A line is \"Key Value\"; lines starting with '#' are comments.\n"
+		    "\n"
+		    "# The endpoint's TLS key and the chain it presents to "
+		    "controllers.\n"
+		    "EndpointPrivKey %s/keys/k_ep\n"
+		    "ControllerCertChainPath %s/certs/subcmd_eop_ep.cert\n"
+		    "# The operator keys a controller's experiment chain must be "
+		    "rooted at.\n"
+		    "EndpointOpPubKeyPath %s/keys/k_eop.pub\n"
+		    "\n"
+		    "# Broker subscription (PacketLab 1.1.0's directives).\n"
+		    "NoSubMode 0\n"
+		    "BrokerAddr %s\n"
+		    "# The broker's agent certificate must be issued by this key.\n"
+		    "BrokerChainRootPath %s/keys/k_bop.pub\n"
+		    "EndpointAgentCertPath %s/certs/agent_ep_ep.cert\n"
+		    "# The subscription privilege chain, leaf first.\n"
+		    "SubPrivCertChainPath %s/certs/subcmd_eop_ep.cert\n"
+		    "# Subscribe to the private channels the chain grants "
+		    "(keyid of k_eop).\n"
+		    "AutoExtractChannel 1\n"
+		    "# Attributes matched against a publication's descriptor, "
+		    "e.g. the\n"
+		    "# host id that `pktxpmgr -i` selects:\n"
+		    "# EndpointAttr hostid=ep1;\n",
+		    in->broker, h, h, h, in->sub_addr, h, h, h);
 	return xasprintf(
 	    "# endpt.conf: pktlab-endpoint configuration made by `pktlab-cred "
 	    "init`.\n"
@@ -543,4 +617,133 @@ endpt_conf(struct init *in)
 	    "# BrokerAddr pktbrokr.caida.org\n"
 	    "# AutoExtractChannel 1\n",
 	    h, h, h, h, h, h);
+}
+
+/*
+ * --broker naming this machine (127.0.0.0/8, ::1, localhost) means a
+ * pktlab-broker of our own: its key k_bop, its agent certificate and
+ * broker.conf are made, and every configuration uses its ports: 20566 for
+ * publishers and 20567 for subscribers, or PORT and PORT+1 when given.
+ */
+static void
+local_broker_opt(struct init *in)
+{
+	struct pl_hostport	 hp;
+	char			 why[256], host[PL_HOST_MAX + 3];
+	unsigned		 pub;
+
+	if (pl_addr_split(in->broker, LOCAL_PUB_PORT, &hp, why, sizeof(why)) == -1)
+		usage_fail("init", "--broker %s", why);
+	if (!((hp.is_ipv4 && strncmp(hp.host, "127.", 4) == 0) ||
+	    (hp.is_ipv6 && strcmp(hp.host, "::1") == 0) ||
+	    strcmp(hp.host, "localhost") == 0))
+		return;
+	pub = hp.port;
+	if (pub == 65535)
+		usage_fail("init", "--broker %s: a local broker needs PORT and "
+		    "PORT+1", in->broker);
+	in->local = 1;
+	/* 1.1.0 endpoints split BrokerAddr at the first ':', so no [::1]. */
+	if (hp.is_ipv6)
+		fatalx("--broker %s: a 1.1.0 endpoint cannot reach a broker at an "
+		    "IPv6 address; use 127.0.0.1", in->broker);
+	snprintf(host, sizeof(host), "%s", hp.host);
+	in->pub_addr = xasprintf("%s:%u", host, pub);
+	in->sub_addr = xasprintf("%s:%u", host, pub + 1);
+}
+
+static char *
+broker_conf(struct init *in)
+{
+	const char	*h = in->home;
+
+	return xasprintf(
+	    "# broker.conf: pktlab-broker configuration made by `pktlab-cred "
+	    "init\n"
+	    "# --broker %s`.  A line is \"Key Value\"; lines starting with '#'\n"
+	    "# are comments.  See pktlab-broker(1).\n"
+	    "\n"
+	    "# The broker's TLS key (the broker operator key k_bop) and its one\n"
+	    "# agent certificate; xpmgr.conf and endpt.conf pin k_bop.pub.\n"
+	    "BrokerPrivKeyPath %s/keys/k_bop\n"
+	    "BrokerAgentCertPath %s/certs/agent_bop_bop.cert\n"
+	    "# pktxpmgr publishes here (its BrokerAddr) ...\n"
+	    "PubListen %s\n"
+	    "# ... and endpoints subscribe here (their BrokerAddr).\n"
+	    "SubListen %s\n"
+	    "# Client agent certificates are accepted from any issuer; to admit\n"
+	    "# only some, list the issuers' public keys:\n"
+	    "# ClientCertRootPath %s/keys/k_xc.pub,%s/keys/k_ep.pub\n",
+	    in->broker, h, h, in->pub_addr, in->sub_addr, h, h);
+ * What pktlab-proxy needs to run on this machine with the same home: its
+ * own key k_proxy (kept when there), its agent certificate (self-signed,
+ * like agent_xc_xc; remade when it does not match the key) and
+ * proxy.conf listening on loopback.
+ */
+static void
+do_proxy(struct init *in)
+{
+	struct cred_issue	 is;
+	struct cred_err		 err;
+	EVP_PKEY		*k;
+	X509			*x;
+	char			*key, *cert, *pem, *text, pass[1024];
+	size_t			 len, passlen;
+
+	key = xasprintf("%s/keys/k_proxy", in->home);
+	cert = xasprintf("%s/certs/agent_proxy_proxy.cert", in->home);
+	if (!in->force && access(key, F_OK) == 0) {
+		k = load_private_or_die(key, &in->pass);
+		printf("kept    keys/k_proxy\n");
+	} else {
+		passlen = new_passphrase(&in->pass, in->home, pass,
+		    sizeof(pass));
+		if ((k = cred_key_generate(&err)) == NULL ||
+		    write_key_pair(key, k, pass, passlen, in->force, &err) < 0)
+			fatalx("%s", err.msg);
+		OPENSSL_cleanse(pass, sizeof(pass));
+		printf("created keys/k_proxy and keys/k_proxy.pub\n");
+	}
+	if (!in->force && access(cert, F_OK) == 0 &&
+	    cert_matches(cert, k, k, CRED_AGENT))
+		printf("kept    certs/agent_proxy_proxy.cert\n");
+	else {
+		memset(&is, 0, sizeof(is));
+		is.type = CRED_AGENT;
+		is.pathlen = -1;
+		is.not_before = in->not_before;
+		is.not_after = in->not_after;
+		is.info = "cert_type=agent;";
+		if ((x = cred_cert_issue(&is, k, k, &err)) == NULL ||
+		    (pem = cred_x509_pem(x, &len, &err)) == NULL ||
+		    cred_write_file(cert, pem, len, 0600, 1, &err) < 0)
+			fatalx("%s", err.msg);
+		printf("created certs/agent_proxy_proxy.cert (agent, k_proxy "
+		    "-> k_proxy)\n");
+		free(pem);
+		X509_free(x);
+	}
+	text = xasprintf(
+	    "# proxy.conf: pktlab-proxy configuration made by `pktlab-cred init`.\n"
+	    "# A line is \"Key Value\"; lines starting with '#' are comments.\n"
+	    "# See pktlab-proxy(1) for every directive.\n"
+	    "\n"
+	    "# The proxy's TLS key and its one agent certificate.  pktxpmgr\n"
+	    "# pins it with \"ProxyCertRootPath %s/keys/k_proxy.pub\".\n"
+	    "ProxyPrivKeyPath %s\n"
+	    "ProxyAgentCertPath %s\n"
+	    "\n"
+	    "# Controllers register here (pktxpmgr -a 127.0.0.1); endpoints dial\n"
+	    "# the other port with the entry's SNI key.  Loopback only: use\n"
+	    "# 0.0.0.0 to serve other machines.\n"
+	    "ControllerAddr 127.0.0.1:20557\n"
+	    "EndpointAddr 127.0.0.1:20556\n"
+	    "\n"
+	    "# How long an endpoint waits for a free backlog connection.\n"
+	    "HoldTimeout 2s\n", in->home, key, cert);
+	write_config(in, "proxy.conf", text);
+	free(text);
+	EVP_PKEY_free(k);
+	free(key);
+	free(cert);
 }

@@ -122,13 +122,13 @@ grep -q "^# BrokerCertRootPath $P/keys/caida_k_bop.pub" "$P/xpmgr.conf" ||
 grep -q "caida_k_bop.pub is" "$P/xpmgr.conf" || fail "no explanation"
 # With it (and a broker of our own), the line is effective.
 cp "$P/keys/k_eop.pub" "$T/bop.pub"
-"$CRED" init --home "$T/own" --broker 127.0.0.1:20556 >/dev/null
+"$CRED" init --home "$T/own" --broker broker.example:20556 >/dev/null
 O=$(cd "$T/own" && pwd -P)
 cp "$T/bop.pub" "$O/keys/caida_k_bop.pub"
 rm "$O/xpmgr.conf"
-"$CRED" init --home "$O" --broker 127.0.0.1:20556 >/dev/null
+"$CRED" init --home "$O" --broker broker.example:20556 >/dev/null
 effective "$O/xpmgr.conf" | sed -n 2,4p >"$T/own.eff"
-printf '%s\n' "BrokerAddr 127.0.0.1:20556" \
+printf '%s\n' "BrokerAddr broker.example:20556" \
     "PubAgentCertPath $O/certs/agent_xc_xc.cert" \
     "BrokerCertRootPath $O/keys/caida_k_bop.pub" |
     diff -u - "$T/own.eff" >&2 || fail "own broker lines"
@@ -136,6 +136,43 @@ if [ -x "$XPMGR" ]; then
 	"$XPMGR" -t -c "$O/xpmgr.conf" /bin/true >"$T/t.out" 2>&1 ||
 	    fail "pktxpmgr -t refuses the publishing xpmgr.conf: $(cat "$T/t.out")"
 fi
+
+echo "== a local broker: --broker 127.0.0.1"
+[ ! -e "$P/broker.conf" ] && [ ! -e "$P/keys/k_bop" ] ||
+    fail "the default init wrote a local broker's files"
+"$CRED" init --home "$T/loc" --broker 127.0.0.1 >"$T/loc.out"
+L=$(cd "$T/loc" && pwd -P)
+for f in keys/k_bop keys/k_bop.pub certs/agent_bop_bop.cert broker.conf; do
+	[ -f "$L/$f" ] || fail "local init: no $f"
+done
+grep -q "pktlab-broker -c $L/broker.conf" "$T/loc.out" || fail "no hint to start the broker"
+effective "$L/broker.conf" >"$T/loc.broker"
+printf '%s\n' "BrokerPrivKeyPath $L/keys/k_bop" \
+    "BrokerAgentCertPath $L/certs/agent_bop_bop.cert" \
+    "PubListen 127.0.0.1:20566" "SubListen 127.0.0.1:20567" |
+    diff -u - "$T/loc.broker" >&2 || fail "broker.conf lines"
+effective "$L/xpmgr.conf" | sed -n 1,4p >"$T/loc.xp"
+printf '%s\n' "EnableExpPublication 1" "BrokerAddr 127.0.0.1:20566" \
+    "PubAgentCertPath $L/certs/agent_xc_xc.cert" \
+    "BrokerCertRootPath $L/keys/k_bop.pub" |
+    diff -u - "$T/loc.xp" >&2 || fail "local xpmgr.conf lines"
+effective "$L/endpt.conf" | grep -v '^EndpointPrivKey\|^EndpointOpPubKeyPath\|^Cont' >"$T/loc.ep"
+printf '%s\n' "NoSubMode 0" "BrokerAddr 127.0.0.1:20567" \
+    "BrokerChainRootPath $L/keys/k_bop.pub" \
+    "EndpointAgentCertPath $L/certs/agent_ep_ep.cert" \
+    "SubPrivCertChainPath $L/certs/subcmd_eop_ep.cert" "AutoExtractChannel 1" |
+    diff -u - "$T/loc.ep" >&2 || fail "local endpt.conf lines"
+"$CRED" verify "$L/certs/agent_bop_bop.cert" >/dev/null 2>&1 ||
+    "$CRED" show "$L/certs/agent_bop_bop.cert" | grep -q agent ||
+    fail "agent_bop_bop.cert is not an agent certificate"
+if [ -x "$PL_BIN_DIR/pktlab-broker" ]; then
+	"$PL_BIN_DIR/pktlab-broker" -t -c "$L/broker.conf" >"$T/t.out" 2>&1 ||
+	    fail "pktlab-broker -t refuses broker.conf: $(cat "$T/t.out")"
+fi
+# PORT given: publishers PORT, subscribers PORT+1.
+"$CRED" init --home "$T/loc2" --broker localhost:30000 >/dev/null
+grep -q "^SubListen localhost:30001" "$T/loc2/broker.conf" || fail "PORT+1"
+grep -q "^BrokerAddr localhost:30001" "$T/loc2/endpt.conf" || fail "endpt PORT+1"
 
 echo "== the tutorial's append"
 printf 'ExpExec 0:tutorial:%s/certs/exppriv_eop_exper.cert,%s/certs/pubcmd_exper_xc.cert:%s/keys/k_eop.pub::\n' \
