@@ -675,6 +675,9 @@ broker_conf(struct init *in)
 	    "# only some, list the issuers' public keys:\n"
 	    "# ClientCertRootPath %s/keys/k_xc.pub,%s/keys/k_ep.pub\n",
 	    in->broker, h, h, in->pub_addr, in->sub_addr, h, h);
+}
+
+/*
  * What pktlab-proxy needs to run on this machine with the same home: its
  * own key k_proxy (kept when there), its agent certificate (self-signed,
  * like agent_xc_xc; remade when it does not match the key) and
