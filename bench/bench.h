@@ -117,6 +117,8 @@ struct drv_plan {
 	uint64_t	 out_bytes;	/* nsend payload, mlet -> endpoint */
 	uint64_t	 in_bytes;	/* ndata payload, endpoint -> mlet */
 	pid_t		 cpu_pid;	/* sample this process's CPU time (0: none) */
+	pid_t		 rig_pid;	/* ... and this one's, the endpoint rig (0: none) */
+	uint32_t	 chunk;		/* payload per nsend/ndata (0: BENCH_CHUNK) */
 };
 
 struct drv_result {
@@ -124,6 +126,7 @@ struct drv_result {
 	uint64_t	 nrtt;
 	uint64_t	 out_ns, in_ns;	/* transfer times */
 	uint64_t	 out_cpu_ns, in_cpu_ns;	/* cpu_pid's CPU during each */
+	uint64_t	 out_rig_ns, in_rig_ns;	/* the rig's: this process + rig_pid */
 };
 
 struct driver;
@@ -137,7 +140,7 @@ struct driver {
 	struct drv_result	 res;
 	int			 phase;
 	uint64_t		 left;		/* of the current phase */
-	uint64_t		 t0, cpu0;
+	uint64_t		 t0, cpu0, rig0;
 	struct bench_tmpl	 nsend, ndata;
 	char			 why[256];
 };

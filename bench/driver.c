@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -49,6 +50,8 @@ static int	 drv_frame(struct driver *, uint8_t, uint32_t);
 static int	 drv_next_phase(struct driver *);
 static void	 drv_fill(struct driver *);
 static void	 drv_mread(struct driver *);
+static uint32_t	 drv_chunk(const struct driver *);
+static uint64_t	 drv_rig_cpu(const struct driver *);
 static void	 drv_fail(struct driver *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -137,6 +140,7 @@ drv_frame(struct driver *d, uint8_t type, uint32_t bodylen)
 		d->res.in_ns = bench_now_ns() - d->t0;
 		if (d->plan.cpu_pid > 0)
 			d->res.in_cpu_ns = bench_proc_cpu_ns(d->plan.cpu_pid) - d->cpu0;
+		d->res.in_rig_ns = drv_rig_cpu(d) - d->rig0;
 		return drv_next_phase(d);
 	}
 	if (type == PL_RESULT)		/* nsend and push acknowledgements */
@@ -163,6 +167,7 @@ drv_frame(struct driver *d, uint8_t type, uint32_t bodylen)
 		d->res.out_ns = now - d->t0;
 		if (d->plan.cpu_pid > 0)
 			d->res.out_cpu_ns = bench_proc_cpu_ns(d->plan.cpu_pid) - d->cpu0;
+		d->res.out_rig_ns = drv_rig_cpu(d) - d->rig0;
 		return drv_next_phase(d);
 	}
 	return 0;
@@ -186,6 +191,7 @@ drv_next_phase(struct driver *d)
 		d->t0 = bench_now_ns();
 		if (d->plan.cpu_pid > 0)
 			d->cpu0 = bench_proc_cpu_ns(d->plan.cpu_pid);
+		d->rig0 = drv_rig_cpu(d);
 		drv_fill(d);
 		return 0;
 	}
@@ -193,11 +199,12 @@ drv_next_phase(struct driver *d)
 		d->phase = P_IN;
 		d->left = d->plan.in_bytes;
 		pl_put64(push, d->plan.in_bytes);
-		pl_put32(push + 8, BENCH_CHUNK);
+		pl_put32(push + 8, drv_chunk(d));
 		pl_msg_mwrite(&m, BENCH_PUSH_ADDR, push, sizeof(push));
 		d->t0 = bench_now_ns();
 		if (d->plan.cpu_pid > 0)
 			d->cpu0 = bench_proc_cpu_ns(d->plan.cpu_pid);
+		d->rig0 = drv_rig_cpu(d);
 		bench_send(bufferevent_get_output(d->bev), &m);
 		return 0;
 	}
@@ -211,10 +218,10 @@ static void
 drv_fill(struct driver *d)
 {
 	struct evbuffer	*out = bufferevent_get_output(d->bev);
-	uint32_t	 n;
+	uint32_t	 n, chunk = drv_chunk(d);
 
 	while (d->left > 0 && evbuffer_get_length(out) < BENCH_HIGH_WATER) {
-		n = d->left < BENCH_CHUNK ? (uint32_t)d->left : BENCH_CHUNK;
+		n = d->left < chunk ? (uint32_t)d->left : chunk;
 		bench_tmpl_add(out, &d->nsend, n);
 		d->left -= n;
 	}
@@ -225,6 +232,27 @@ drv_fill(struct driver *d)
 		bench_send(out, &m);
 		d->phase = P_OUT_MARK;
 	}
+}
+
+static uint32_t
+drv_chunk(const struct driver *d)
+{
+	return d->plan.chunk > 0 && d->plan.chunk <= BENCH_CHUNK ? d->plan.chunk :
+	    BENCH_CHUNK;
+}
+
+/* The rig's CPU time: this process and the endpoint rig, when known. */
+static uint64_t
+drv_rig_cpu(const struct driver *d)
+{
+	struct timespec	 ts;
+	uint64_t	 ns;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (d->plan.rig_pid > 0)
+		ns += bench_proc_cpu_ns(d->plan.rig_pid);
+	return ns;
 }
 
 static void

@@ -96,7 +96,13 @@ bench_tmpl_add(struct evbuffer *buf, const struct bench_tmpl *t, uint32_t len)
 		fatalx("payload of %u bytes over the chunk size", len);
 	memcpy(h, t->prefix, t->len);
 	pl_put32(h, ((uint32_t)t->prefix[0] << 24) | (t->fixed + len));
+	/*
+	 * Large payloads by reference (no copy); small ones copied, or every
+	 * message would be chains of its own, and bufferevent_openssl makes a
+	 * TLS record of each chain: the rig, not pktxpmgr, would be measured.
+	 */
 	if (evbuffer_add(buf, h, t->len) == -1 ||
-	    evbuffer_add_reference(buf, zeros, len, NULL, NULL) == -1)
+	    (len >= 4096 ? evbuffer_add_reference(buf, zeros, len, NULL, NULL) :
+	    evbuffer_add(buf, zeros, len)) == -1)
 		fatalx("out of memory");
 }

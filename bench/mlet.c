@@ -2,12 +2,18 @@
  * mlet.c: xpbench-mlet, the mlet side of the pktxpmgr benchmark.
  *
  *   xpbench-mlet hello                  one mread/mdata on fd 0, then exit
- *   xpbench-mlet relay RTTS OUT [IN]    on fd 0: RTTS timed round trips, OUT
+ *   xpbench-mlet relay RTTS OUT [IN [SMALL [PIDFILE]]]
+ *                                       on fd 0: RTTS timed round trips, OUT
  *                                       bytes of nsend payload to the endpoint
- *                                       and IN (default OUT) of ndata back;
- *                                       then the same over a direct socket
- *                                       pair to a child process (the baseline)
- *   xpbench-mlet baseline RTTS OUT [IN] the baseline alone (no pktxpmgr)
+ *                                       and IN (default OUT) of ndata back,
+ *                                       then SMALL messages of 1 byte of
+ *                                       payload each way, pipelined; then the
+ *                                       same over a direct socket pair to a
+ *                                       child process (the baseline), and a
+ *                                       raw blocking read/write baseline.
+ *                                       PIDFILE holds the endpoint rig's pid:
+ *                                       its CPU is counted with ours
+ *   xpbench-mlet baseline RTTS OUT [IN [SMALL]]  the baselines alone
  *   xpbench-mlet singleton hello|hold   run with pktxpmgr -s: for each
  *                                       descriptor handed over, a hello;
  *                                       then close it (hello) or keep it
@@ -56,7 +62,11 @@ static void	 run_plan(struct bufferevent *, const struct drv_plan *,
 		    const char *, struct driver *);
 static struct bufferevent *sock_bev(int);
 static int	 run_hello(void);
-static int	 run_relay(uint64_t, uint64_t, uint64_t, int);
+static int	 run_relay(uint64_t, uint64_t, uint64_t, uint64_t, int, const char *);
+static void	 run_raw(uint64_t, uint64_t, uint64_t);
+static void	 run_two(struct bufferevent *, const struct drv_plan *,
+		    const struct drv_plan *, const char *);
+static pid_t	 rig_pid(const char *);
 static void	 stop_cb(struct driver *, enum drv_event, const char *);
 static void	 print_result(const char *, const struct driver *);
 static pid_t	 baseline_fork(int *);
@@ -107,21 +117,24 @@ need_socket(int fd)
 int
 main(int argc, char *argv[])
 {
-	uint64_t	 rtts, out, in;
+	uint64_t	 rtts, out, in, small = 0;
 
 	log_init("xpbench-mlet", LOG_LVL_INFO);
 	if (argc == 2 && strcmp(argv[1], "hello") == 0)
 		return run_hello();
-	if ((argc == 4 || argc == 5) && (strcmp(argv[1], "relay") == 0 ||
+	if (argc >= 4 && argc <= 7 && (strcmp(argv[1], "relay") == 0 ||
 	    strcmp(argv[1], "baseline") == 0)) {
 		if (bench_parse_size(argv[2], &rtts) == -1 || rtts > 100000000)
 			fatalx("RTTS %s: a count up to 100M", argv[2]);
 		if (bench_parse_size(argv[3], &out) == -1)
 			fatalx("OUT %s: a size such as 256M", argv[3]);
 		in = out;
-		if (argc == 5 && bench_parse_size(argv[4], &in) == -1)
+		if (argc >= 5 && bench_parse_size(argv[4], &in) == -1)
 			fatalx("IN %s: a size such as 256M", argv[4]);
-		return run_relay(rtts, out, in, strcmp(argv[1], "relay") == 0);
+		if (argc >= 6 && bench_parse_size(argv[5], &small) == -1)
+			fatalx("SMALL %s: a count such as 1M", argv[5]);
+		return run_relay(rtts, out, in, small, strcmp(argv[1], "relay") == 0,
+		    argc == 7 ? argv[6] : NULL);
 	}
 	if (argc == 3 && strcmp(argv[1], "singleton") == 0) {
 		if (strcmp(argv[2], "hello") != 0 && strcmp(argv[2], "hold") != 0)
@@ -188,12 +201,16 @@ run_hello(void)
 	return failed;
 }
 
-/* Through pktxpmgr on fd 0 (when via_xpmgr), then over the socket pair. */
+/*
+ * Through pktxpmgr on fd 0 (when via_xpmgr), then over the socket pair;
+ * each plan of 64 KiB messages is followed by one of SMALL 1-byte-payload
+ * messages each way, on the same connection.
+ */
 static int
-run_relay(uint64_t rtts, uint64_t out, uint64_t in, int via_xpmgr)
+run_relay(uint64_t rtts, uint64_t out, uint64_t in, uint64_t small, int via_xpmgr,
+    const char *pidfile)
 {
-	struct drv_plan	 plan;
-	struct driver	 d;
+	struct drv_plan	 plan, splan;
 	pid_t		 child;
 	int		 fd, status;
 
@@ -206,23 +223,20 @@ run_relay(uint64_t rtts, uint64_t out, uint64_t in, int via_xpmgr)
 	plan.rtts = rtts;
 	plan.out_bytes = out;
 	plan.in_bytes = in;
+	memset(&splan, 0, sizeof(splan));
+	splan.out_bytes = splan.in_bytes = small;
+	splan.chunk = 1;
 	if (via_xpmgr) {
 		/* The mlet's parent is pktxpmgr: its CPU time is worth knowing. */
-		plan.cpu_pid = getppid();
-		run_plan(sock_bev(0), &plan, "through pktxpmgr", &d);
-		if (!failed)
-			print_result("xpmgr", &d);
+		plan.cpu_pid = splan.cpu_pid = getppid();
+		plan.rig_pid = splan.rig_pid = rig_pid(pidfile);
 		/* pktxpmgr sees the mlet close, and ends the session. */
-		bufferevent_free(d.bev);
-		drv_clear(&d);
+		run_two(sock_bev(0), &plan, &splan, "xpmgr");
 	}
 	if (!failed) {
-		plan.cpu_pid = 0;
-		run_plan(sock_bev(fd), &plan, "over the socket pair", &d);
-		if (!failed)
-			print_result("socketpair", &d);
-		bufferevent_free(d.bev);
-		drv_clear(&d);
+		plan.cpu_pid = splan.cpu_pid = 0;
+		plan.rig_pid = splan.rig_pid = child;
+		run_two(sock_bev(fd), &plan, &splan, "socketpair");
 		/* libevent closes a freed bufferevent's socket from the loop. */
 		event_base_loop(base, EVLOOP_NONBLOCK);
 	} else
@@ -233,7 +247,171 @@ run_relay(uint64_t rtts, uint64_t out, uint64_t in, int via_xpmgr)
 		failed = 1;
 	}
 	event_base_free(base);
+	if (!failed)
+		run_raw(rtts, out, in);
 	return failed;
+}
+
+/* The large plan, then the small one (when it has messages), then close. */
+static void
+run_two(struct bufferevent *bev, const struct drv_plan *plan,
+    const struct drv_plan *splan, const char *via)
+{
+	struct driver	 d;
+	char		 name[64];
+
+	run_plan(bev, plan, via, &d);
+	if (!failed)
+		print_result(via, &d);
+	drv_clear(&d);
+	if (!failed && splan->out_bytes > 0) {
+		snprintf(name, sizeof(name), "%s-small", via);
+		run_plan(bev, splan, name, &d);
+		if (!failed)
+			print_result(name, &d);
+		drv_clear(&d);
+	}
+	bufferevent_free(bev);
+}
+
+/* The endpoint rig's pid, from the file bench/run wrote (0: unknown). */
+static pid_t
+rig_pid(const char *path)
+{
+	FILE	*f;
+	long	 pid = 0;
+	int	 i;
+
+	/* bench/run writes it right after starting the rig: allow a moment. */
+	for (i = 0; path != NULL && i < 100 && pid <= 0; i++) {
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fscanf(f, "%ld", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		if (pid <= 0)
+			usleep(10000);
+	}
+	return pid > 0 ? (pid_t)pid : 0;
+}
+
+/* Write len bytes of p, blocking. */
+static void
+raw_write(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			fatal("raw baseline: write");
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Read exactly len bytes into buf (cap at a time), blocking. */
+static void
+raw_read(int fd, uint8_t *buf, size_t cap, uint64_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = read(fd, buf, len < cap ? (size_t)len : cap);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			fatal("raw baseline: read");
+		len -= (uint64_t)n;
+	}
+}
+
+/* Stream len bytes one way in 64 KiB writes; the reader acknowledges with a byte. */
+static void
+raw_stream(int wfd, int rfd, uint8_t *buf, uint64_t len, int writer)
+{
+	uint64_t	 left;
+	size_t		 n;
+
+	if (writer) {
+		for (left = len; left > 0; left -= n) {
+			n = left < BENCH_CHUNK ? (size_t)left : BENCH_CHUNK;
+			raw_write(wfd, buf, n);
+		}
+		raw_read(rfd, buf, 1, 1);
+	} else {
+		raw_read(rfd, buf, BENCH_CHUNK, len);
+		raw_write(wfd, buf, 1);
+	}
+}
+
+/*
+ * The machine's own ceiling: the same amounts over a socket pair between
+ * two processes with plain blocking read and write, no framing, no event
+ * loop; round trips of a 10-byte request and an 18-byte answer.
+ */
+static void
+run_raw(uint64_t rtts, uint64_t out, uint64_t in)
+{
+	static uint8_t	 buf[BENCH_CHUNK];
+	uint64_t	*ns, t0, i, out_ns, in_ns, cpu0, out_cpu, in_cpu;
+	int		 sv[2], status;
+	pid_t		 pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		fatal("socketpair");
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		close(sv[0]);
+		for (i = 0; i < rtts; i++) {
+			raw_read(sv[1], buf, 10, 10);
+			raw_write(sv[1], buf, 18);
+		}
+		raw_stream(sv[1], sv[1], buf, out, 0);
+		raw_stream(sv[1], sv[1], buf, in, 1);
+		_exit(0);
+	}
+	close(sv[1]);
+	ns = xcalloc(rtts > 0 ? rtts : 1, sizeof(*ns));
+	memset(buf, 0, sizeof(buf));
+	for (i = 0; i < rtts; i++) {
+		t0 = bench_now_ns();
+		raw_write(sv[0], buf, 10);
+		raw_read(sv[0], buf, 18, 18);
+		ns[i] = bench_now_ns() - t0;
+	}
+	bench_sort(ns, rtts);
+	cpu0 = bench_proc_cpu_ns(getpid()) + bench_proc_cpu_ns(pid);
+	t0 = bench_now_ns();
+	raw_stream(sv[0], sv[0], buf, out, 1);
+	out_ns = bench_now_ns() - t0;
+	out_cpu = bench_proc_cpu_ns(getpid()) + bench_proc_cpu_ns(pid) - cpu0;
+	t0 = bench_now_ns();
+	raw_stream(sv[0], sv[0], buf, in, 0);
+	in_ns = bench_now_ns() - t0;
+	in_cpu = bench_proc_cpu_ns(getpid()) + bench_proc_cpu_ns(pid) - out_cpu - cpu0;
+	close(sv[0]);
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		log_warnx("the raw baseline's child failed");
+		failed = 1;
+	}
+	printf("relay via=raw rtts=%llu", (unsigned long long)rtts);
+	if (rtts > 0)
+		printf(" rtt_p50_us=%.1f rtt_p99_us=%.1f", bench_pct(ns, rtts, 50) / 1e3,
+		    bench_pct(ns, rtts, 99) / 1e3);
+	if (out > 0)
+		printf(" out_mbps=%.1f rig_cpu_out_pct=%.0f", out / 1e3 / (out_ns / 1e6),
+		    out_cpu / 1e7 / (out_ns / 1e9));
+	if (in > 0)
+		printf(" in_mbps=%.1f rig_cpu_in_pct=%.0f", in / 1e3 / (in_ns / 1e6),
+		    in_cpu / 1e7 / (in_ns / 1e9));
+	printf("\n");
+	fflush(stdout);
+	free(ns);
 }
 
 static void
@@ -263,6 +441,25 @@ print_result(const char *via, const struct driver *d)
 		printf(" xpmgr_cpu_out_pct=%.0f", r->out_cpu_ns / 1e7 / out_s);
 	if (d->plan.cpu_pid > 0 && in_s > 0)
 		printf(" xpmgr_cpu_in_pct=%.0f", r->in_cpu_ns / 1e7 / in_s);
+	if (d->plan.cpu_pid > 0 && d->plan.out_bytes > 0)
+		printf(" xpmgr_ms_per_mb_out=%.3f", r->out_cpu_ns / 1e6 /
+		    (d->plan.out_bytes / 1e6));
+	if (d->plan.cpu_pid > 0 && d->plan.in_bytes > 0)
+		printf(" xpmgr_ms_per_mb_in=%.3f", r->in_cpu_ns / 1e6 /
+		    (d->plan.in_bytes / 1e6));
+	if (out_s > 0)
+		printf(" rig_cpu_out_pct=%.0f", r->out_rig_ns / 1e7 / out_s);
+	if (in_s > 0)
+		printf(" rig_cpu_in_pct=%.0f", r->in_rig_ns / 1e7 / in_s);
+	if (d->plan.chunk > 0) {
+		/* Small messages: one per payload chunk. */
+		if (out_s > 0)
+			printf(" out_msgs_per_s=%.0f out_frame=%u", d->plan.out_bytes /
+			    d->plan.chunk / out_s, PL_HLEN + d->nsend.fixed + d->plan.chunk);
+		if (in_s > 0)
+			printf(" in_msgs_per_s=%.0f in_frame=%u", d->plan.in_bytes /
+			    d->plan.chunk / in_s, PL_HLEN + d->ndata.fixed + d->plan.chunk);
+	}
 	printf("\n");
 	fflush(stdout);
 }

@@ -75,6 +75,7 @@ main(int argc, char *argv[])
 	};
 
 	log_init("pktlab-broker", level);
+	opterr = 0;	/* one line of our own instead */
 	while ((ch = getopt_long(argc, argv, "c:tqvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -90,18 +91,20 @@ main(int argc, char *argv[])
 			level++;
 			break;
 		case 'V':
-			printf("pktlab-broker %s (PacketLab 1.1.0 protocol)\n",
-			    PKTXP_VERSION);
+			pl_print_version("pktlab-broker");
 			return 0;
 		case 'h':
 			usage(stdout, 0);
 		default:
-			usage(stderr, 2);
+			pl_usage_exit("pktlab-broker", "unknown option or missing "
+			    "argument: %s", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		usage(stderr, 2);
+		pl_usage_exit("pktlab-broker", "unexpected argument %s", argv[optind]);
 	log_set_level(level);
+	if (check)
+		log_set_timestamps(0);	/* a one-shot command, as pktxpmgr -t */
 	if (path == NULL)
 		path = conf_default();
 	if (cred_read_file(path, 1u << 20, &buf, &len, &err) == -1)

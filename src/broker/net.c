@@ -28,6 +28,7 @@
 #include <event2/event.h>
 #include <openssl/err.h>
 
+#include "util/event.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "conf/addr.h"
@@ -340,6 +341,8 @@ conn_established(struct bconn *bc)
 	bc->has_pc = 1;
 	pl_hex(ch->cert[0].key, BK_KEY_LEN, bc->agent);
 	log_cdebug(bc->ctx, "TLS established, agent key %.16s...", bc->agent);
+	/* The agent key is all a broker keeps of the handshake. */
+	cred_tls_release(bc->ssl);
 	/*
 	 * A client refused again and again (a 1.1.0 endpoint retries at once,
 	 * about 11 times a second) waits before its requests are read: 100 ms
@@ -646,7 +649,7 @@ timer_ns(struct event *ev, uint64_t ns)
 
 	tv.tv_sec = (time_t)(ns / 1000000000ull);
 	tv.tv_usec = (suseconds_t)((ns % 1000000000ull) / 1000);
-	evtimer_add(ev, &tv);
+	xevent_add(ev, &tv, "broker timer");
 }
 
 static uint64_t

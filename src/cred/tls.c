@@ -605,6 +605,19 @@ cred_tls_peer_chain(const SSL *ssl)
 	return &c->peer;
 }
 
+void
+cred_tls_release(SSL *ssl)
+{
+	struct tls_conn	*c;
+
+	if (conn_idx < 0 || (c = SSL_get_ex_data(ssl, conn_idx)) == NULL)
+		return;
+	(void)SSL_set_ex_data(ssl, conn_idx, NULL);
+	if (c->have_peer)
+		cred_chain_free(&c->peer);
+	free(c);
+}
+
 const char *
 cred_tls_reason(const SSL *ssl, unsigned long e, char *buf, size_t len)
 {

@@ -71,6 +71,15 @@ SSL_CTX	*cred_tls_plain_server_ctx(EVP_PKEY *key, const struct cred_certs *,
 const struct cred_chain *cred_tls_peer_chain(const SSL *);
 
 /*
+ * Free our per-connection state (the peer's decoded chain, the SNI, the
+ * failure reasons) once the caller has taken what it needs after the
+ * handshake: an established connection then costs only OpenSSL's own state.
+ * Afterwards cred_tls_peer_chain and cred_tls_server_sni return NULL and
+ * cred_tls_reason falls back to OpenSSL's error and the peer's alert.
+ */
+void	 cred_tls_release(SSL *);
+
+/*
  * Why the handshake failed, for a log line: our own reason (verification,
  * SNI selection) when there is one, else OpenSSL's error e (0: the first
  * one queued), else the fatal alert the peer sent, else a generic phrase.

@@ -82,7 +82,7 @@ show_file(const char *path, const struct passopt *po)
 	int		 r;
 
 	if (cred_read_file(path, 1024 * 1024, &text, &len, &err) < 0) {
-		log_warnx("%s", err.msg);
+		log_fatalx("%s", err.msg);
 		return -1;
 	}
 	printf("%s\n", path);
@@ -100,7 +100,7 @@ show_file(const char *path, const struct passopt *po)
 		ERR_clear_error();
 		r = show_x509(path);
 	} else {
-		log_warnx("%s: not a certificate, request or key", path);
+		log_fatalx("%s: not a certificate, request or key", path);
 		r = -1;
 	}
 	free(text);
@@ -121,7 +121,7 @@ show_x509(const char *path)
 			X509_REQ_free(req);
 			return show_csr(path);
 		}
-		log_warnx("%s", err.msg);
+		log_fatalx("%s", err.msg);
 		return -1;
 	}
 	if (cred_cert_decode(x, cred_basename(path), &c, &err) < 0) {

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,8 @@ static void	 next_cb(evutil_socket_t, short, void *);
 static void	 signal_cb(evutil_socket_t, short, void *);
 static void	 drop_attempt(struct ep_link *);
 static void	 stop(struct ep_link *, int status);
+static void	 fail_stop(struct ep_link *, const char *fmt, ...)
+		    PL_PRINTF(2, 3);
 static void	 done_cb(evutil_socket_t, short, void *);
 
 static void
@@ -359,8 +362,7 @@ hs_eventcb(struct bufferevent *bev, short what, void *arg)
 	bufferevent_free(bev);
 	l->bev = NULL;
 	if (e != 0) {
-		log_warnx("TLS handshake with %s failed: %s", l->peer, why);
-		stop(l, 1);
+		fail_stop(l, "TLS handshake with %s failed: %s", l->peer, why);
 		return;
 	}
 	snprintf(l->err, sizeof(l->err), "TLS handshake with %s: %s", l->peer,
@@ -381,10 +383,9 @@ attempt_failed(struct ep_link *l, const char *why)
 	}
 	if (l->conf->connect_attempts != 0 &&
 	    l->attempts >= l->conf->connect_attempts) {
-		log_warnx("cannot reach the controller %s: %s (gave up after %llu "
-		    "attempt%s)", l->target->display, why,
+		fail_stop(l, "cannot reach the controller %s: %s (gave up after "
+		    "%llu attempt%s)", l->target->display, why,
 		    (unsigned long long)l->attempts, l->attempts == 1 ? "" : "s");
-		stop(l, 1);
 		return;
 	}
 	log_warnx("cannot reach the controller %s: %s; retrying in %.1f s",
@@ -518,6 +519,23 @@ drop_attempt(struct ep_link *l)
 		l->ai = NULL;
 	}
 	evtimer_del(l->timer);
+}
+
+/*
+ * A failure that ends the link.  In direct mode that ends the program:
+ * FATAL (docs/logging.md).  Embedded in subscription mode it ends only
+ * this experiment and the endpoint goes on: WARN.
+ */
+static void
+fail_stop(struct ep_link *l, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vmsg(l->done == NULL ? LOG_LVL_ERROR : LOG_LVL_WARN, NULL, 0, fmt,
+	    ap);
+	va_end(ap);
+	stop(l, 1);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,7 +153,7 @@ main(int argc, char *argv[])
 			usage_error("--insecure-plaintext needs ADDR: a broker "
 			    "is always reached with TLS");
 		if (ep_conf_check_sub(&conf, conf_diag, &d) > 0) {
-			log_warnx("%s: incomplete for subscription mode; give "
+			log_fatalx("%s: incomplete for subscription mode; give "
 			    "ADDR for direct mode, or set NoSubMode 1", confpath);
 			goto done;
 		}
@@ -271,19 +272,22 @@ conf_diag(void *arg, enum ep_diag_level lvl, unsigned line, const char *msg)
 {
 	struct diagctx	*d = arg;
 
-	if (line == 0 && lvl != EP_DIAG_NOTE) {
-		log_warnx("%s: %s", d->path, msg);
-		return;
-	}
+	char		 where[PATH_MAX + 16];
+
+	if (line > 0)
+		snprintf(where, sizeof(where), "%s:%u", d->path, line);
+	else
+		snprintf(where, sizeof(where), "%s", d->path);
+	/* An error stops us (docs/logging.md): FATAL, with no summary. */
 	switch (lvl) {
 	case EP_DIAG_ERROR:
-		log_warnx("%s:%u: %s", d->path, line, msg);
+		log_fatalx("%s: %s", where, msg);
 		break;
 	case EP_DIAG_WARN:
-		log_warnx("%s:%u: %s", d->path, line, msg);
+		log_warnx("%s: %s", where, msg);
 		break;
 	case EP_DIAG_NOTE:
-		log_debug("%s:%u: %s", d->path, line, msg);
+		log_debug("%s: %s", where, msg);
 		break;
 	}
 }
@@ -301,7 +305,7 @@ load_conf(struct ep_conf *conf, const char *path, int must_exist)
 			log_info("%s: %s; using the defaults", path, why);
 			return 0;
 		}
-		log_warnx("cannot read the configuration %s: %s%s", path, why,
+		log_fatalx("cannot read the configuration %s: %s%s", path, why,
 		    errno == ENOENT ? " (pktlab-cred init writes one)" : "");
 		return -1;
 	}
@@ -309,10 +313,8 @@ load_conf(struct ep_conf *conf, const char *path, int must_exist)
 	nerr = ep_conf_parse(conf, buf, len, dirname(dup), conf_diag, &d);
 	free(dup);
 	free(buf);
-	if (nerr > 0) {
-		log_warnx("%s: %d error%s", path, nerr, nerr == 1 ? "" : "s");
-		return -1;
-	}
+	if (nerr > 0)
+		return -1;	/* each error had its FATAL line */
 	log_debug("configuration %s loaded", path);
 	return 0;
 }
@@ -327,7 +329,7 @@ load_tls(const struct ep_conf *conf, const char *path, struct creds *c)
 	SSL_CTX			*ctx;
 
 	if (conf->privkey == NULL || conf->nchain == 0) {
-		log_warnx("%s: EndpointPrivKey and ControllerCertChainPath are "
+		log_fatalx("%s: EndpointPrivKey and ControllerCertChainPath are "
 		    "needed to present ourselves to the controller", path);
 		return NULL;
 	}
@@ -338,7 +340,7 @@ load_tls(const struct ep_conf *conf, const char *path, struct creds *c)
 	    &err) == -1 ||
 	    cred_keys_load(&c->roots, (const char *const *)conf->oproots,
 	    conf->noproots, &err) == -1) {
-		log_warnx("%s: %s", path, err.msg);
+		log_fatalx("%s: %s", path, err.msg);
 		return NULL;
 	}
 	if (conf->noproots == 0)
@@ -349,7 +351,7 @@ load_tls(const struct ep_conf *conf, const char *path, struct creds *c)
 	tc.roots = &c->roots;
 	tc.mode = CRED_MODE_ENDPOINT_AUTH_CONTROLLER;
 	if ((ctx = cred_tls_client_ctx(&tc, &err)) == NULL) {
-		log_warnx("TLS: %s", err.msg);
+		log_fatalx("TLS: %s", err.msg);
 		return NULL;
 	}
 	return ctx;
@@ -374,14 +376,14 @@ run_sub(struct event_base *base, const struct ep_conf *conf,
 	memset(&roots, 0, sizeof(roots));
 	if (ep_submsgs_build(conf, c->key, &c->roots, &msgs, why,
 	    sizeof(why)) == -1) {
-		log_warnx("%s: %s", path, why);
+		log_fatalx("%s: %s", path, why);
 		return 1;
 	}
 	if (cred_certs_load(&agent, (const char *const *)&conf->agent_cert, 1,
 	    &err) == -1 ||
 	    cred_keys_load(&roots, (const char *const *)conf->broker_roots,
 	    conf->nbroker_roots, &err) == -1) {
-		log_warnx("%s: %s", path, err.msg);
+		log_fatalx("%s: %s", path, err.msg);
 		goto done;
 	}
 	tc.key = c->key;
@@ -389,7 +391,7 @@ run_sub(struct event_base *base, const struct ep_conf *conf,
 	tc.roots = &roots;
 	tc.mode = CRED_MODE_AGENT;
 	if ((bctx = cred_tls_client_ctx(&tc, &err)) == NULL) {
-		log_warnx("broker TLS: %s", err.msg);
+		log_fatalx("broker TLS: %s", err.msg);
 		goto done;
 	}
 	log_info("pktlab-endpoint %s: subscription mode, broker %s, %llu "

@@ -181,11 +181,11 @@ listen_on(struct px *px, const char *addr, uint16_t defport, int ctl)
 	struct addrinfo *res, *ai;
 	struct px_listener *l;
 	char why[256], name[300], host[PX_PEER_MAX];
-	int fd, one = 1, n = 0;
+	int fd, one = 1, n = 0, nfail = 0, lasterr = 0;
 
 	if (pl_addr_split(addr, defport, &hp, why, sizeof(why)) == -1 ||
 	    pl_addr_resolve(&hp, 1, &res, why, sizeof(why)) == -1) {
-		log_warnx("%s address: %s", ctl ? "controller" : "endpoint", why);
+		log_fatalx("%s address: %s", ctl ? "controller" : "endpoint", why);
 		return -1;
 	}
 	pl_addr_fmt(&hp, name, sizeof(name));
@@ -195,7 +195,8 @@ listen_on(struct px *px, const char *addr, uint16_t defport, int ctl)
 		if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 		    sizeof(one)) == -1 || bind(fd, ai->ai_addr,
 		    ai->ai_addrlen) == -1 || listen(fd, LISTEN_BACKLOG) == -1) {
-			log_warn("cannot listen on %s", name);
+			lasterr = errno;
+			nfail++;
 			if (fd != -1)
 				close(fd);
 			continue;
@@ -216,16 +217,25 @@ listen_on(struct px *px, const char *addr, uint16_t defport, int ctl)
 		n++;
 	}
 	freeaddrinfo(res);
+	/* One line: FATAL when nothing listens, else a WARN for the rest. */
+	if (n == 0)
+		log_fatalx("cannot listen for %s on %s: %s", ctl ? "controllers" :
+		    "endpoints", name, strerror(lasterr));
+	else if (nfail > 0)
+		log_warnx("cannot listen for %s on %d of the addresses of %s: %s",
+		    ctl ? "controllers" : "endpoints", nfail, name,
+		    strerror(lasterr));
 	return n > 0 ? 0 : -1;
 }
 
 static void
 conf_diag(void *arg, unsigned line, const char *msg)
 {
+	/* Every diagnostic of px_conf_parse is an error that stops us. */
 	if (line > 0)
-		log_warnx("%s:%u: %s", (const char *)arg, line, msg);
+		log_fatalx("%s:%u: %s", (const char *)arg, line, msg);
 	else
-		log_warnx("%s: %s", (const char *)arg, msg);
+		log_fatalx("%s: %s", (const char *)arg, msg);
 }
 
 static char *
@@ -250,7 +260,7 @@ load_conf(struct px_conf *conf, const char *path)
 	int nerr;
 
 	if (pl_conf_readfile(path, &buf, &len, why, sizeof(why)) == -1) {
-		log_warnx("%s: %s", path, why);
+		log_fatalx("%s: %s", path, why);
 		return -1;
 	}
 	dup = xstrdup(path);
@@ -258,11 +268,8 @@ load_conf(struct px_conf *conf, const char *path)
 	    (void *)path);
 	free(dup);
 	free(buf);
-	if (nerr > 0) {
-		log_warnx("%s: %d error%s", path, nerr, nerr == 1 ? "" : "s");
-		return -1;
-	}
-	return 0;
+	/* Each error had its own FATAL line; no summary line. */
+	return nerr > 0 ? -1 : 0;
 }
 
 /* The key, the one agent certificate, the optional controller roots. */
@@ -278,21 +285,21 @@ load_tls(const struct px_conf *c, const char *path)
 	const char *cp = c->cert;
 
 	if ((key = cred_key_load(c->key, &pass, &err)) == NULL) {
-		log_warnx("%s: ProxyPrivKeyPath: %s", path, err.msg);
+		log_fatalx("%s: ProxyPrivKeyPath: %s", path, err.msg);
 		return NULL;
 	}
 	if (cred_certs_load(&certs, &cp, 1, &err) == -1) {
-		log_warnx("%s: ProxyAgentCertPath: %s", path, err.msg);
+		log_fatalx("%s: ProxyAgentCertPath: %s", path, err.msg);
 		goto done;
 	}
 	if (c->nroots > 0 && cred_keys_load(&roots, (const char *const *)
 	    c->roots, c->nroots, &err) == -1) {
-		log_warnx("%s: ControllerCertRootPath: %s", path, err.msg);
+		log_fatalx("%s: ControllerCertRootPath: %s", path, err.msg);
 		goto done;
 	}
 	if ((ctx = cred_tls_plain_server_ctx(key, &certs, &roots,
 	    CRED_MODE_AGENT, c->require_cert, &err)) == NULL)
-		log_warnx("%s: %s", path, err.msg);
+		log_fatalx("%s: %s", path, err.msg);
 done:
 	EVP_PKEY_free(key);
 	cred_certs_free(&certs);
@@ -355,6 +362,7 @@ main(int argc, char *argv[])
 	int ch, level = LOG_LVL_INFO, check = 0, status = 1;
 
 	log_init("pktlab-proxy", level);
+	opterr = 0;	/* one line of our own instead */
 	while ((ch = getopt_long(argc, argv, "c:a:e:tqvhV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -385,16 +393,18 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout, 0);
 		case 'V':
-			printf("pktlab-proxy %s (PacketLab 1.1.0 protocol)\n",
-			    PKTXP_VERSION);
+			pl_print_version("pktlab-proxy");
 			return 0;
 		default:
-			usage(stderr, 2);
+			pl_usage_exit("pktlab-proxy", "unknown option or missing "
+			    "argument: %s", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		usage(stderr, 2);
+		pl_usage_exit("pktlab-proxy", "unexpected argument %s", argv[optind]);
 	log_set_level(level);
+	if (check)
+		log_set_timestamps(0);	/* a one-shot command, as pktxpmgr -t */
 
 	memset(&px, 0, sizeof(px));
 	px_conf_defaults(&px.conf);
@@ -538,6 +548,5 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "pktlab-proxy: %s\n", msg);
-	usage(stderr, 2);
+	pl_usage_exit("pktlab-proxy", "%s", msg);
 }

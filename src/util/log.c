@@ -121,6 +121,8 @@ void log_cwarnx(const char *ctx, const char *fmt, ...) { LOG_BODY(LOG_LVL_WARN, 
 void log_cinfo(const char *ctx, const char *fmt, ...)  { LOG_BODY(LOG_LVL_INFO, ctx, 0); }
 void log_cdebug(const char *ctx, const char *fmt, ...) { LOG_BODY(LOG_LVL_DEBUG, ctx, 0); }
 
+void log_fatalx(const char *fmt, ...) { LOG_BODY(LOG_LVL_ERROR, NULL, 0); }
+
 void
 fatal(const char *fmt, ...)
 {

@@ -5,6 +5,11 @@
  *   2026-11-25T19:56:02.123Z pktxpmgr INFO  [s3 127.0.0.1 sni=abc] message
  * The bracketed context is optional: the log_c* variants take it first.
  * log_warn/fatal append ": strerror(errno)"; the *x variants do not.
+ *
+ * Level policy (docs/logging.md), the same in every program: an error that
+ * ends the program is one FATAL line naming where (file:line, peer, path)
+ * and why, never a WARN first and a FATAL after for the same event; WARN is
+ * for what the program survives; INFO, DEBUG, TRACE for the rest.
  */
 #ifndef PL_LOG_H
 #define PL_LOG_H
@@ -35,6 +40,11 @@ void	log_debug(const char *fmt, ...) PL_PRINTF(1, 2);
 void	log_trace(const char *fmt, ...) PL_PRINTF(1, 2);
 void	fatal(const char *fmt, ...) PL_PRINTF(1, 2) PL_NORETURN;
 void	fatalx(const char *fmt, ...) PL_PRINTF(1, 2) PL_NORETURN;
+/*
+ * The FATAL line of fatalx without the exit, for a caller that frees what
+ * it holds and then exits 1: the error must end the program.
+ */
+void	log_fatalx(const char *fmt, ...) PL_PRINTF(1, 2);
 
 /* With a context string (session id, peer, SNI), shown in brackets. */
 void	log_cwarn(const char *ctx, const char *fmt, ...) PL_PRINTF(2, 3);

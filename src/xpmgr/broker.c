@@ -151,7 +151,8 @@ static void	 xpb_result(struct xpb *b, const uint8_t *body, uint32_t len);
 static void	 xpb_fail(struct xpb *b, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	 xpb_drop(struct xpb *b, int notify);
-static void	 xpb_fatal(struct xpb *b);
+static void	 xpb_fatal(struct xpb *b, const char *fmt, ...)
+		    PL_PRINTF(2, 3);
 static void	 xpb_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void	 xpb_retry_cb(evutil_socket_t fd, short what, void *arg);
 static void	 xpb_window_cb(evutil_socket_t fd, short what, void *arg);
@@ -533,10 +534,8 @@ xpb_event_cb(struct bufferevent *bev, short what, void *arg)
 	 * as in 1.1.0.  Anything else (EOF, reset, stall) is retried.
 	 */
 	if (!b->pass_done_once && xpb_cert_refused(ssl, e)) {
-		log_warnx("TLS with broker %s failed: %s", b->peer, why);
-		log_warnx("Experiment publication failed");
 		xpb_drop(b, 0);
-		xpb_fatal(b);
+		xpb_fatal(b, "TLS with broker %s failed: %s", b->peer, why);
 		return;
 	}
 	if (b->state == XPB_TLS)
@@ -622,12 +621,12 @@ xpb_next(struct xpb *b)
 		    e->trusted ? e->eopkey : NULL, b->start_ns, b->local, p, why,
 		    sizeof(why)) == -1) {
 			free(p);
-			log_warnx("%s:%u: ExpExec: %s", b->c->path, e->line, why);
 			if (!b->pass_done_once) {
-				log_warnx("Experiment publication failed");
-				xpb_fatal(b);
+				xpb_fatal(b, "%s:%u: ExpExec: %s", b->c->path,
+				    e->line, why);
 				return;
 			}
+			log_warnx("%s:%u: ExpExec: %s", b->c->path, e->line, why);
 			e->refused = 1;
 			continue;
 		}
@@ -736,15 +735,16 @@ xpb_result(struct xpb *b, const uint8_t *body, uint32_t len)
 	}
 	errid = (uint16_t)(body[0] << 8 | body[1]);
 	name = pl_err_name(errid);
+	if (!b->pass_done_once) {
+		xpb_fatal(b, "%s:%u: ExpExec: the broker refused the %s: %s "
+		    "(0x%04x, %s); Broker returned error: %u", b->c->path,
+		    e->line, pl_type_name(b->await_type), name != NULL ? name :
+		    "unknown error", errid, pl_err_str(errid), errid);
+		return;
+	}
 	log_warnx("%s:%u: ExpExec: the broker refused the %s: %s (0x%04x, %s)",
 	    b->c->path, e->line, pl_type_name(b->await_type), name != NULL ? name :
 	    "unknown error", errid, pl_err_str(errid));
-	if (!b->pass_done_once) {
-		log_warnx("Broker returned error: %u", errid);
-		log_warnx("Experiment publication failed");
-		xpb_fatal(b);
-		return;
-	}
 	/* Later: the others stay published; this one is not sent again. */
 	e->refused = 1;
 	b->pos--;
@@ -830,15 +830,26 @@ xpb_drop(struct xpb *b, int notify)
 }
 
 /* A start-up failure 1.1.0 exits 1 on. */
+/*
+ * A failure of the first publication pass ends the run, as in 1.1.0: one
+ * FATAL line (through xpd_abort) with the reason and 1.1.0's words.
+ */
 static void
-xpb_fatal(struct xpb *b)
+xpb_fatal(struct xpb *b, const char *fmt, ...)
 {
+	char	 why[1024], msg[1100];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof(msg), "%s; Experiment publication failed", why);
 	xpb_drop(b, 1);
 	b->state = XPB_STOPPED;
 	evtimer_del(b->retry);
 	evtimer_del(b->window);
 	evtimer_del(b->greet);
-	xpd_abort(b->d, "publication failed at start-up");
+	xpd_abort(b->d, msg);
 }
 
 static void

@@ -47,7 +47,7 @@ static int	check_tls(const struct xpmgr_conf *c, EVP_PKEY *key,
 static int	check_monitors(const struct xpmgr_conf *c, const struct check_entry *ce);
 static int	check_publication(const struct xpmgr_conf *c, const struct check_entry *ce);
 
-/* Report one problem; returns 1 so callers can count. */
+/* Report one problem (FATAL: it fails the check); returns 1 to count. */
 static int
 check_fail(const struct xpmgr_conf *c, unsigned line, const char *directive,
     const char *fmt, ...)
@@ -59,7 +59,7 @@ check_fail(const struct xpmgr_conf *c, unsigned line, const char *directive,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	xpmgr_conf_err(c, err, sizeof(err), line, directive, "%s", msg);
-	log_warnx("%s", err);
+	log_fatalx("%s", err);
 	return 1;
 }
 
@@ -77,7 +77,7 @@ xpmgr_check(const struct xpmgr_conf *c)
 
 	/* MLET is run with execve: no PATH search, relative to the cwd. */
 	if (pl_path_check(c->mlet, PL_PATH_EXEC, why, sizeof(why)) == -1) {
-		log_warnx("MLET %s: %s", c->mlet, why);
+		log_fatalx("MLET %s: %s", c->mlet, why);
 		bad++;
 	}
 	key = cred_key_load(c->ctrl_key, &pass, &err);
@@ -126,7 +126,7 @@ xpmgr_check(const struct xpmgr_conf *c)
 	free(keychan);
 	EVP_PKEY_free(key);
 	if (bad > 0) {
-		log_warnx("check failed: %d problem%s in %s", bad, bad == 1 ? "" : "s",
+		log_fatalx("check failed: %d problem%s in %s", bad, bad == 1 ? "" : "s",
 		    c->path);
 		return -1;
 	}

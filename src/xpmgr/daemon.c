@@ -79,13 +79,13 @@ xpmgr_run(const struct xpmgr_conf *c)
 
 	if (c->prog_dir != NULL) {
 		if (xp_progs_load(c->prog_dir, &d.progs, why, sizeof(why)) == -1) {
-			log_warnx("%s", why);
+			log_fatalx("%s", why);
 			return 1;
 		}
 		log_info("%zu monitor program(s) loaded from %s", d.progs.n, c->prog_dir);
 	}
 	if ((d.tls = xp_tls_new(c, why, sizeof(why))) == NULL) {
-		log_warnx("%s", why);
+		log_fatalx("%s", why);
 		xpd_free(&d);
 		return 1;
 	}
@@ -108,14 +108,14 @@ xpmgr_run(const struct xpmgr_conf *c)
 
 	/* As 1.1.0: the singleton runs before any endpoint can arrive. */
 	if (c->singleton && xp_singleton_start(&d, why, sizeof(why)) == -1) {
-		log_warnx("%s", why);
+		log_fatalx("%s", why);
 		xpd_free(&d);
 		return 1;
 	}
 	/* Proxy mode (proxy.c) greets through the proxy; passive mode listens. */
 	if ((c->proxy_mode ? proxy_start(&d, why, sizeof(why)) :
 	    listener_open(&d, why, sizeof(why))) == -1) {
-		log_warnx("%s", why);
+		log_fatalx("%s", why);
 		d.exit_code = 1;
 		xpd_force(&d);
 		event_base_dispatch(d.base);
@@ -209,7 +209,7 @@ preflight(const struct xpmgr_conf *c)
 		    c->hostid);
 	/* 1.1.0 finds a bad path only when the first endpoint arrives. */
 	if (pl_path_check(c->mlet, PL_PATH_EXEC, why, sizeof(why)) == -1) {
-		log_warnx("mlet %s: %s", c->mlet, why);
+		log_fatalx("mlet %s: %s", c->mlet, why);
 		return -1;
 	}
 	return 0;
@@ -220,15 +220,16 @@ preflight(const struct xpmgr_conf *c)
 void
 xpd_greeting_ready(struct xpd *d)
 {
-	char	 why[256];
+	char	 why[256], msg[300];
 
 	log_debug("greeting endpoints: ready");
 	/* Publication (broker.c): greeting is up first, as in 1.1.0. */
 	if (d->conf->enable_pub && d->state == XPD_RUNNING &&
 	    xpb_start(d, why, sizeof(why)) == -1) {
-		log_warnx("%s", why);
-		log_warnx("Experiment publication failed");
-		xpd_abort(d, "publication could not start");
+		/* One FATAL line; 1.1.0's words kept for those who grep. */
+		snprintf(msg, sizeof(msg), "%s; Experiment publication failed",
+		    why);
+		xpd_abort(d, msg);
 	}
 }
 
@@ -316,7 +317,7 @@ on_stop_signal(evutil_socket_t sig, short ev, void *arg)
 void
 xpd_abort(struct xpd *d, const char *why)
 {
-	log_warnx("%s: ending (exit 1)", why);
+	log_fatalx("%s; ending (exit 1)", why);
 	d->exit_code = 1;
 	if (d->state != XPD_FORCE)
 		xpd_force(d);

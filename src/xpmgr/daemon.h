@@ -170,6 +170,28 @@ void	 xp_singleton_close(struct xpd *d);
 
 /* ---- session.c ---- */
 
+/*
+ * The relay's buffer for one direction (relay.c): p[off, off + len) is
+ * held, of which p[off, off + ready) are whole, checked frames waiting for
+ * the sink and the rest the start of the next frame.  Allocated while the
+ * sink is slower than the source, freed once it is empty.
+ */
+struct xp_rbuf {
+	uint8_t		*p;
+	size_t		 cap, off, ready, len;
+};
+
+/* A running session's data path (relay.c); sides and directions share indexes. */
+struct xp_relay {
+	int		 fd[2];		/* XP_EP2ML: the endpoint's TCP socket; XP_ML2EP: the mlet's */
+	struct event	*rev[2], *wev[2];	/* by side */
+	struct xp_rbuf	 b[2];		/* by direction */
+	size_t		 ssl_wlen;	/* an SSL_write to repeat with this length */
+	unsigned	 reading[2], writing[2];	/* rev/wev added */
+	unsigned	 started:1;	/* taken over from the bufferevents */
+	unsigned	 read_wants_write:1, write_wants_read:1;
+};
+
 enum xp_sstate {
 	XP_S_HANDSHAKE,		/* TLS server handshake */
 	XP_S_SETUP,		/* cdata* then start, each awaiting its result */
@@ -208,6 +230,8 @@ struct session {
 	unsigned		 counted:1;	/* counted against -n */
 	unsigned		 start_inflight:1;
 	unsigned		 pending:1;	/* counted in d->npending */
+
+	struct xp_relay		 rl;
 
 	/* The mlet (multi mode). */
 	pid_t			 pid;		/* 0: none (singleton mode, never spawned) */
@@ -248,8 +272,13 @@ void	 session_gc(struct xpd *d);
 
 /* ---- relay.c ---- */
 
-/* Wire up both bufferevents for relaying (after start and spawn). */
+/*
+ * Take the session over from the bufferevents (after start and spawn): on
+ * the next loop turn the relay drives TLS and the mlet's socket itself.
+ */
 void	 relay_start(struct session *s);
+/* Drop the relay's events and buffers (before the sockets close). */
+void	 relay_free(struct session *s);
 /* Stop reading both sides, flush outputs; calls session_finish when done. */
 void	 relay_drain(struct session *s);
 /* Endpoint bytes after the handshake but before the relay (setup). */

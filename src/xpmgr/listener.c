@@ -47,7 +47,7 @@ listener_open(struct xpd *d, char *why, size_t whylen)
 {
 	struct addrinfo	*res, *ai;
 	char		 one[256], name[300];
-	int		 n = 0;
+	int		 n = 0, nfail = 0;
 
 	pl_addr_fmt(&d->conf->listen, name, sizeof(name));
 	if (pl_addr_resolve(&d->conf->listen, 1, &res, why, whylen) == -1)
@@ -57,13 +57,17 @@ listener_open(struct xpd *d, char *why, size_t whylen)
 		if (listener_bind(d, ai, one, sizeof(one)) == 0)
 			n++;
 		else
-			log_warnx("cannot listen on %s: %s", name, one);
+			nfail++;
 	}
 	freeaddrinfo(res);
+	/* One line: the caller's FATAL when nothing listens, else a WARN. */
 	if (n == 0) {
 		snprintf(why, whylen, "cannot listen on %s: %s", name, one);
 		return -1;
 	}
+	if (nfail > 0)
+		log_warnx("cannot listen on %d of the addresses of %s: %s", nfail,
+		    name, one);
 	if ((d->accept_resume = evtimer_new(d->base, listener_resume, d)) == NULL)
 		fatalx("evtimer_new failed");
 	return 0;

@@ -829,19 +829,20 @@ boot_timeout(evutil_socket_t fd, short ev, void *arg)
 {
 	struct proxy	*p = arg;
 	size_t		 i, nok = 0;
+	char		 why[512];
 
 	for (i = 0; i < p->nk; i++)
 		if (p->k[i].nreg > 0)
 			nok++;
 	if (nok == 0) {
-		log_warnx("proxy bootstrap failed: no backlog connection was "
+		snprintf(why, sizeof(why), "proxy bootstrap failed: no backlog connection was "
 		    "registered with the proxy %s within %llu ms "
 		    "(BootstrapBacklogTimeout)%s%s", p->name,
 		    (unsigned long long)(p->d->conf->bootstrap_timeout / 1000000),
 		    p->nk > 0 && p->k[0].failing != PF_NONE ? "; last trouble: " : "",
 		    p->nk > 0 ? fail_kind_name(p->k[0].failing) : "");
 		p->booting = 0;
-		xpd_abort(p->d, "proxy bootstrap failed");
+		xpd_abort(p->d, why);
 		return;
 	}
 	for (i = 0; i < p->nk; i++)

@@ -561,6 +561,7 @@ session_finish(struct session *s)
 	if (s->state == XP_S_CLOSED)
 		return;
 	s->state = XP_S_CLOSED;
+	relay_free(s);
 	if (s->ep != NULL)
 		session_ep_free(s);
 	else if (s->ssl != NULL) {

@@ -47,10 +47,12 @@ run 1 badconf -c "$T/bad.conf" 127.0.0.1
 has badconf.log "bad.conf:2: BufMax: 12 is not 4096"
 has badconf.log "bad.conf:4: AllowedDest: .*prefix length"
 has badconf.log "bad.conf:5: unknown directive \"HostId\" \(did you mean HostID\? names are case-sensitive\)"
-has badconf.log "bad.conf: 3 errors"
+# One FATAL line per error (docs/logging.md), no WARN, no summary line.
+[ "$(grep -c ' FATAL ' "$T/badconf.log")" = 3 ] || fail "badconf: not 3 FATAL lines"
+if grep -q ' WARN ' "$T/badconf.log"; then fail "badconf: a WARN line"; fi
 
 run 1 noconf -c "$T/missing.conf" 127.0.0.1
-has noconf.log "cannot read the configuration .*missing.conf"
+has noconf.log "FATAL cannot read the configuration .*missing.conf"
 
 printf 'HostID x\n' >"$T/nocred.conf"
 run 1 nocred -c "$T/nocred.conf" 127.0.0.1
@@ -76,7 +78,7 @@ CONF
 PORT=9	# discard: nothing listens on loopback in the test namespace
 run 1 unreach -c "$T/home/endpt.conf" "127.0.0.1:$PORT"
 has unreach.log "retrying in 0\.1 s|retrying in 0\.0 s"
-has unreach.log "cannot reach the controller 127\.0\.0\.1:$PORT: connect to 127\.0\.0\.1:$PORT: Connection refused \(gave up after 3 attempts\)"
+has unreach.log "FATAL cannot reach the controller 127\.0\.0\.1:$PORT: connect to 127\.0\.0\.1:$PORT: Connection refused \(gave up after 3 attempts\)"
 [ "$(grep -c 'cannot reach the controller' "$T/unreach.log")" = 3 ] || fail "expected 3 attempts"
 
 # A wrong key for the chain: named, exit 1.

@@ -39,5 +39,7 @@ fi
 xp_server xp_httpd -a 127.0.0.1 -p "$PORT"
 "$XPMGR" -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" hold 2>"$T/busy.log" &&
     fail "started on a port in use"
-expect_grep "cannot listen on 127.0.0.1:$PORT: Address already in use" "$T/busy.log"
+expect_grep "FATAL cannot listen on 127.0.0.1:$PORT: Address already in use\$" "$T/busy.log"
+# One event, one line (docs/logging.md): no WARN first for the same failure.
+[ "$(grep -c 'cannot listen' "$T/busy.log")" = 1 ] || fail "cannot listen: logged more than once"
 echo "ok"

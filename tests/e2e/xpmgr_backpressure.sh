@@ -12,25 +12,6 @@ xp_pki
 EP=$(xp_ep_creds)
 PORT=$(xp_port)
 
-rss() {
-	sed -n 's/^VmRSS:[ 	]*\([0-9]*\) kB/\1/p' "/proc/$XPID/status"
-}
-
-# Sample pktxpmgr's RSS while pid $1 runs; print the largest.  (This runs
-# in a subshell, which cannot reap $1: a zombie counts as finished.)
-running() {
-	[ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"
-}
-max_rss_while() {
-	_max=0
-	while running "$1"; do
-		_r=$(rss)
-		[ -n "$_r" ] && [ "$_r" -gt "$_max" ] && _max=$_r
-		sleep 0.05
-	done
-	echo "$_max"
-}
-
 LIMIT_KB=16384
 # Under AddressSanitizer freed memory sits in a quarantine and counts as
 # resident: switch it off, or every relayed byte would look kept.
@@ -40,10 +21,10 @@ export ASAN_OPTIONS
 # (1) endpoint -> mlet
 xp_start -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" sleep 3
 xp_baseline
-base=$(rss)
+base=$(xp_rss)
 "$BADEP" $EP -w 10 127.0.0.1 "$PORT" flood 1000 >"$T/flood.out" &
 F=$!
-peak=$(max_rss_while "$F")
+peak=$(xp_max_rss_while "$F")
 wait "$F" || true
 # The flood could only go on once the mlet was gone (3 s), and the mlet was
 # handed just a few frames: the rest waited in the endpoint.
@@ -61,10 +42,10 @@ xp_wait_exit 5
 # (2) mlet -> endpoint
 xp_start -v -c "$CONF" -a "127.0.0.1:$PORT" "$MLET" mread 3000000
 xp_baseline
-base=$(rss)
+base=$(xp_rss)
 "$BADEP" $EP -w 3 127.0.0.1 "$PORT" noread >"$T/noread.out" &
 N=$!
-peak=$(max_rss_while "$N")
+peak=$(xp_max_rss_while "$N")
 wait "$N" || true
 [ $((peak - base)) -lt $LIMIT_KB ] || fail "RSS grew by $((peak - base)) kB"
 xp_wait_log '\[s1 [^]]*\] session done \(endpoint closed the session\)'

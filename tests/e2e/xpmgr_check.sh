@@ -108,6 +108,10 @@ has bad err "bad.conf:8: ExpExec: EXPPRIVCHAIN_PATH: no certificate in the chain
 has bad err "bad.conf:9: ExpExec: chain:"
 has bad err "bad.conf:10: ExpExec: TRUSTEDEOP_PATH:"
 has bad err "check failed: 6 problems in $P/bad.conf"
+# Each problem fails the check: FATAL, as the same error at start-up
+# (docs/logging.md); six problems and the verdict, nothing at WARN.
+[ "$(grep -c '^pktxpmgr FATAL ' "$T/bad.err")" = 7 ] || fail "bad: not 7 FATAL lines"
+hasnt bad err "pktxpmgr WARN  $P/bad.conf:"
 hasnt bad out "check passed"
 
 # 4. The controller key: wrong passphrase, no terminal to ask on.

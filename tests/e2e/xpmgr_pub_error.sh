@@ -16,7 +16,9 @@ CONF
 XPID=$!
 xp_expect_exit 1 20
 expect_grep "pub.conf:8: ExpExec: the broker refused the xpub: EPUBBADXD \(0x0054" "$T/xpmgr.log"
-expect_grep 'Broker returned error: 84' "$T/xpmgr.log"
+# One event, one line (docs/logging.md): FATAL, with 1.1.0's words.
+expect_grep "FATAL .*/pub.conf:8: ExpExec: the broker refused the xpub: EPUBBADXD \(0x0054.*\); Broker returned error: 84; Experiment publication failed; ending \(exit 1\)\$" "$T/xpmgr.log"
+expect_no_grep 'WARN .*(refused|Broker returned|publication failed)' "$T/xpmgr.log"
 got=$(sed -n 's/^+[0-9.]* c1 \(<-\|->\) [0-9a-f]*  \([a-z]*\).*/\1\2/p' "$SBLOG" | tr '\n' ' ')
 [ "$got" = "<-xpub ->result " ] || fail "A4 sequence: $got"
 expect_grep 'c1 -> 400000020054  result errid=0x0054 EPUBBADXD' "$SBLOG"
@@ -27,8 +29,9 @@ echo "BrokerCertRootPath $EOP" >>"$PUBCONF"
 "$XPMGR" -c "$PUBCONF" -a "127.0.0.1:$LPORT" "$MLET" >"$T/mlet.out" 2>"$T/xpmgr.log" &
 XPID=$!
 xp_expect_exit 1 20
-expect_grep "TLS with broker 127.0.0.1:$SBPORT failed: " "$T/xpmgr.log"
-expect_grep 'Experiment publication failed' "$T/xpmgr.log"
+expect_grep "FATAL TLS with broker 127.0.0.1:$SBPORT failed: .*; Experiment publication failed; ending \(exit 1\)\$" "$T/xpmgr.log"
+[ "$(grep -c 'Experiment publication failed' "$T/xpmgr.log")" = 1 ] ||
+    fail "publication failure logged more than once"
 
 # Later: the first broker publishes both entries, then goes away; the one
 # that replaces it refuses the first XPUB it gets (the entry of line 9, sent

@@ -52,18 +52,18 @@ xp_expect_exit 0 5
 
 printf '#!/bin/sh\n' >"$T/notexec"
 run_fails "$T/notexec.log" -c "$CONF" -a "127.0.0.1:$PORT" "$T/notexec"
-expect_grep "WARN  mlet $T/notexec: not executable \(Permission denied\)\$" "$T/notexec.log"
+expect_grep "FATAL mlet $T/notexec: not executable \(Permission denied\)\$" "$T/notexec.log"
 run_fails "$T/nomlet.log" -c "$CONF" -a "127.0.0.1:$PORT" "$T/nosuchmlet"
-expect_grep "WARN  mlet $T/nosuchmlet: No such file or directory\$" "$T/nomlet.log"
+expect_grep "FATAL mlet $T/nosuchmlet: No such file or directory\$" "$T/nomlet.log"
 
 "$CRED" sign -K "$H/keys/k_eop" -k "$H/keys/k_exper.pub" -t exppriv --not-before 2001-01-01 \
     --not-after 2001-01-02 -o "$T/old.cert" >>"$T/cred.log" 2>&1 || fail "sign"
 sed "s|$H/certs/exppriv_eop_exper.cert|$T/old.cert|" "$CONF" >"$T/old.conf"
 run_fails "$T/old.log" -c "$T/old.conf" -a "127.0.0.1:$PORT" "$MLET" hold
-expect_grep "WARN  $T/old.conf:[0-9]+: ExpExec: chain: old.cert: expired 2001-01-02\$" "$T/old.log"
+expect_grep "FATAL $T/old.conf:[0-9]+: ExpExec: chain: old.cert: expired 2001-01-02\$" "$T/old.log"
 # A controller key that does not load: start-up names file:line as -t does.
 sed "s|^ControllerPrivkeyPath .*|ControllerPrivkeyPath $H/certs/pubcmd_exper_xc.cert|" "$CONF" >"$T/badkey.conf"
 kline=$(grep -n '^ControllerPrivkeyPath' "$T/badkey.conf" | cut -d: -f1)
 run_fails "$T/badkey.log" -c "$T/badkey.conf" -a "127.0.0.1:$PORT" "$MLET" hold
-expect_grep "WARN  $T/badkey.conf:$kline: ControllerPrivkeyPath: " "$T/badkey.log"
+expect_grep "FATAL $T/badkey.conf:$kline: ControllerPrivkeyPath: " "$T/badkey.log"
 echo "ok"

@@ -15,6 +15,7 @@
  *        test decides when, instead of a delay that load can outrun
  * -g     flood: wait until FILE exists before pushing (within -w)
  * -l     send a linfo right after answering start
+ * -S     flood: ndata payload bytes (default 61440; 16 makes a 31-byte ndata)
  *
  * Modes (each prints what happened on stdout, one line per fact):
  *   stall       TCP only, never a byte; wait for pktxpmgr to close
@@ -38,7 +39,9 @@
  *   midmsg      answer the setup, then 10 bytes of a 100-byte ndata, close
  *   disconnect  answer the setup, then drop TCP without close_notify
  *   noread      answer the setup, then read nothing for -w seconds
- *   flood N     answer the setup, then push N ndata of 60 KiB each
+ *   flood N     answer the setup, then push N ndata of 60 KiB each (-S),
+ *               one TLS record each, never reading; stops when a write
+ *               times out (-w) or fails
  *
  * Exit status: 0 when the mode ran as scripted, 1 on a timeout, 3 when TLS
  * failed, 4 when the setup did not go as expected.
@@ -53,6 +56,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +77,7 @@ static int		 start_delay_ms;
 static const char	*start_gate;	/* -G */
 static const char	*flood_gate;	/* -g */
 static int		 monukn_first;	/* serve: first reply is ECTLMONUKN */
+static size_t		 flood_size = 60 * 1024;	/* flood: ndata payload */
 static struct timespec	 t0;
 
 static void	 usage(void) __attribute__((noreturn));
@@ -81,7 +86,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: xp_badep [-c CERTS] [-k KEY] [-R EOPKEY] [-s SNI] "
-	    "[-w SECONDS] [-d MS] [-G FILE] [-g FILE] [-l] HOST PORT MODE [N]\n");
+	    "[-w SECONDS] [-d MS] [-G FILE] [-g FILE] [-l] [-S BYTES] HOST PORT MODE [N]\n");
 	exit(2);
 }
 
@@ -340,7 +345,7 @@ serve(SSL *ssl)
 static int
 flood(SSL *ssl, long count)
 {
-	static uint8_t	 data[60 * 1024];
+	static uint8_t	 data[0x10000];
 	struct pl_msg	 m;
 	uint8_t		 a[4] = { 127, 0, 0, 1 };
 	long		 i;
@@ -348,7 +353,7 @@ flood(SSL *ssl, long count)
 	if (flood_gate != NULL && wait_file(flood_gate) == -1)
 		return 1;
 	for (i = 0; i < count; i++) {
-		pl_msg_ndata(&m, 1, PL_FAM_IPV4, PL_PROTO_TCP, 0, a, 80, data, sizeof(data));
+		pl_msg_ndata(&m, 1, PL_FAM_IPV4, PL_PROTO_TCP, 0, a, 80, data, flood_size);
 		if (send_msg(ssl, &m) == -1) {
 			printf("flood stopped after %ld messages (%ld ms)\n", i, elapsed_ms());
 			return 1;
@@ -375,7 +380,7 @@ main(int argc, char *argv[])
 	int			 ch, fd, linfo = 0, rc;
 	uint8_t			 head[PL_HLEN + 10];
 
-	while ((ch = getopt(argc, argv, "c:k:R:s:w:d:G:g:l")) != -1) {
+	while ((ch = getopt(argc, argv, "c:k:R:s:w:d:G:g:lS:")) != -1) {
 		switch (ch) {
 		case 'c':
 			certs = optarg;
@@ -403,6 +408,11 @@ main(int argc, char *argv[])
 			break;
 		case 'g':
 			flood_gate = optarg;
+			break;
+		case 'S':
+			flood_size = strtoul(optarg, NULL, 10);
+			if (flood_size > 0x10000)
+				usage();
 			break;
 		default:
 			usage();
@@ -513,6 +523,8 @@ main(int argc, char *argv[])
 		printf("slept %d s without reading\n", wait_s);
 		rc = 0;
 	} else if (strcmp(mode, "flood") == 0 && argc == 4) {
+		/* A write that fails says so rather than killing us. */
+		signal(SIGPIPE, SIG_IGN);
 		rc = flood(ssl, strtol(argv[3], NULL, 10));
 	} else
 		usage();

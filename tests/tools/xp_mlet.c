@@ -15,6 +15,10 @@
  *                    come, report "ndata N bytes B" to FILE or stdout
  *   write HEX        write these bytes to fd 0 (e.g. a malformed frame), then
  *                    hold
+ *   answer SIZE      a chatty mlet: answer every frame it reads with one
+ *                    write of one message: an mread (10 bytes) when SIZE is
+ *                    0, else an nsend with SIZE bytes of payload; until EOF
+ *                    or a failed write; exit 0
  *   nsend SIZE [FILE]  send one TCP nsend on socket 1 with SIZE bytes of
  *                    payload (byte i is i % 251), read its reply, report
  *                    "reply ERRID" to FILE or stdout
@@ -49,7 +53,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: xp_mlet probe FILE | exit N | crash | sleep S | stubborn [FILE] | hold | "
-	    "mread N [FILE] | count N [FILE] | write HEX | nsend SIZE [FILE] | "
+	    "mread N [FILE] | count N [FILE] | write HEX | nsend SIZE [FILE] | answer SIZE | "
 	    "singleton FILE\n");
 	exit(2);
 }
@@ -280,6 +284,31 @@ nsend(size_t size, const char *path)
 }
 
 static int
+answer(size_t size)
+{
+	static uint8_t	 frame[PL_HLEN + 0x20000];
+	struct pl_msg	 m;
+	uint8_t		*data, *msg, type;
+	ssize_t		 n;
+
+	data = xcalloc(1, size > 0 ? size : 1);
+	if (size == 0)
+		pl_msg_mread(&m, PL_SP_TIME, 8);
+	else
+		pl_msg_nsend(&m, 1, PL_FAM_IPV4, PL_PROTO_TCP, 0, 0, NULL, 0, data, size);
+	if ((n = pl_encode(&m, NULL, 0)) < 0)
+		usage();
+	msg = xmalloc((size_t)n);
+	pl_encode(&m, msg, (size_t)n);
+	while (read_frame(frame, sizeof(frame), &type) == 1)
+		if (writeall(0, msg, (size_t)n) == -1)
+			break;
+	free(msg);
+	free(data);
+	return 0;
+}
+
+static int
 write_hex(const char *hex)
 {
 	uint8_t	 buf[4096];
@@ -374,6 +403,8 @@ main(int argc, char *argv[])
 		return count(strtoul(argv[2], NULL, 10), argc == 4 ? argv[3] : NULL);
 	if (strcmp(argv[1], "nsend") == 0 && (argc == 3 || argc == 4))
 		return nsend(strtoul(argv[2], NULL, 10), argc == 4 ? argv[3] : NULL);
+	if (strcmp(argv[1], "answer") == 0 && argc == 3)
+		return answer(strtoul(argv[2], NULL, 10));
 	if (strcmp(argv[1], "write") == 0 && argc == 3)
 		return write_hex(argv[2]);
 	if (strcmp(argv[1], "singleton") == 0 && argc == 3)

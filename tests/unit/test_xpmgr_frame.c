@@ -185,6 +185,45 @@ START_TEST(split_chains)
 }
 END_TEST
 
+/* In place, on one piece of memory: the same answers as over an evbuffer. */
+START_TEST(in_place)
+{
+	struct evbuffer		*b = evbuffer_new();
+	struct xp_frame		 f, g;
+	struct pl_msg		 m;
+	uint8_t			 buf[256], body[3] = { 1, 2, 3 };
+	size_t			 len, i;
+
+	pl_msg_mread(&m, 0x10010000, 8);
+	len = put(b, &m);
+	put_raw(b, 0xee, 3, body, 3);			/* unknown: passes */
+	put_raw(b, PL_NCLOSE, 0, NULL, 0);		/* malformed */
+	put_raw(b, PL_NDATA, 2u * 1024 * 1024, NULL, 0);	/* oversize */
+	ck_assert_uint_le(evbuffer_get_length(b), sizeof(buf));
+	evbuffer_copyout(b, buf, evbuffer_get_length(b));
+	/* Every prefix of the first frame is incomplete. */
+	for (i = 0; i < len; i++)
+		ck_assert_int_eq(xp_frame_mem(buf, i, XP_FRAME_BODY_MAX, &f), XP_FRAME_NEED);
+	i = 0;
+	for (;;) {
+		enum xp_frame_res r = xp_frame_next(b, XP_FRAME_BODY_MAX, &sc, &g);
+
+		ck_assert_int_eq(xp_frame_mem(buf + i, sizeof(buf) - i,
+		    XP_FRAME_BODY_MAX, &f), r);
+		ck_assert_uint_eq(f.total, g.total);
+		ck_assert_uint_eq(f.type, g.type);
+		if (r != XP_FRAME_OK && r != XP_FRAME_MALFORMED)
+			break;
+		i += f.total;
+		evbuffer_drain(b, f.total);
+	}
+	ck_assert_int_eq(xp_frame_mem(buf + i, sizeof(buf) - i, XP_FRAME_BODY_MAX,
+	    &f), XP_FRAME_OVERSIZE);
+	ck_assert_str_eq(f.why, "oversize frame (2097156 bytes)");
+	evbuffer_free(b);
+}
+END_TEST
+
 START_TEST(linfo_text)
 {
 	struct pl_msg	 m;
@@ -232,6 +271,7 @@ main(void)
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, unknown_passes);
 	tcase_add_test(tc, split_chains);
+	tcase_add_test(tc, in_place);
 	tcase_add_test(tc, linfo_text);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

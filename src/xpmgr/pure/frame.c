@@ -21,28 +21,25 @@
 static const uint8_t	*frame_contig(struct evbuffer *buf, size_t total,
 			    struct xp_scratch *sc);
 
-enum xp_frame_res
-xp_frame_next(struct evbuffer *buf, uint32_t max_body, struct xp_scratch *sc,
-    struct xp_frame *f)
+/* The header is in f: size check. */
+static enum xp_frame_res
+frame_head(const uint8_t hdr[PL_HLEN], uint32_t max_body, struct xp_frame *f)
 {
-	uint8_t		 hdr[PL_HLEN];
-	const uint8_t	*p;
-	size_t		 consumed;
-	enum pl_dec	 r;
-
-	memset(&f->msg, 0, sizeof(f->msg));
-	f->why[0] = '\0';
-	f->total = 0;
-	if (evbuffer_copyout(buf, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
-		return XP_FRAME_NEED;
-	pl_peek_header(hdr, sizeof(hdr), &f->type, &f->bodylen);
+	pl_peek_header(hdr, PL_HLEN, &f->type, &f->bodylen);
 	f->total = PL_HLEN + (size_t)f->bodylen;
 	if (f->bodylen > max_body) {
 		snprintf(f->why, sizeof(f->why), "oversize frame (%zu bytes)", f->total);
 		return XP_FRAME_OVERSIZE;
 	}
-	if (evbuffer_get_length(buf) < f->total)
-		return XP_FRAME_NEED;
+	return XP_FRAME_NEED;
+}
+
+/* The whole frame is at p: validate a known type. */
+static enum xp_frame_res
+frame_check(const uint8_t *p, struct xp_frame *f)
+{
+	size_t		 consumed;
+	enum pl_dec	 r;
 
 	/* A type without a decoder is relayed untouched: nothing to check. */
 	if (pl_type_name(f->type) == NULL) {
@@ -50,7 +47,6 @@ xp_frame_next(struct evbuffer *buf, uint32_t max_body, struct xp_scratch *sc,
 		f->msg.bodylen = f->bodylen;
 		return XP_FRAME_OK;
 	}
-	p = frame_contig(buf, f->total, sc);
 	r = pl_decode_r(p, f->total, &f->msg, &consumed, f->why, sizeof(f->why));
 	if (r == PL_DEC_OK)
 		return XP_FRAME_OK;
@@ -58,6 +54,44 @@ xp_frame_next(struct evbuffer *buf, uint32_t max_body, struct xp_scratch *sc,
 		snprintf(f->why, sizeof(f->why), "%s: invalid body",
 		    pl_type_name(f->type));
 	return XP_FRAME_MALFORMED;
+}
+
+static void
+frame_reset(struct xp_frame *f)
+{
+	memset(&f->msg, 0, sizeof(f->msg));
+	f->why[0] = '\0';
+	f->total = 0;
+}
+
+enum xp_frame_res
+xp_frame_next(struct evbuffer *buf, uint32_t max_body, struct xp_scratch *sc,
+    struct xp_frame *f)
+{
+	uint8_t		 hdr[PL_HLEN];
+
+	frame_reset(f);
+	if (evbuffer_copyout(buf, hdr, sizeof(hdr)) != (ev_ssize_t)sizeof(hdr))
+		return XP_FRAME_NEED;
+	if (frame_head(hdr, max_body, f) == XP_FRAME_OVERSIZE)
+		return XP_FRAME_OVERSIZE;
+	if (evbuffer_get_length(buf) < f->total)
+		return XP_FRAME_NEED;
+	return frame_check(pl_type_name(f->type) == NULL ? NULL :
+	    frame_contig(buf, f->total, sc), f);
+}
+
+enum xp_frame_res
+xp_frame_mem(const uint8_t *p, size_t len, uint32_t max_body, struct xp_frame *f)
+{
+	frame_reset(f);
+	if (len < PL_HLEN)
+		return XP_FRAME_NEED;
+	if (frame_head(p, max_body, f) == XP_FRAME_OVERSIZE)
+		return XP_FRAME_OVERSIZE;
+	if (len < f->total)
+		return XP_FRAME_NEED;
+	return frame_check(p, f);
 }
 
 /*

@@ -118,6 +118,9 @@ struct xp_scratch {
  */
 enum xp_frame_res xp_frame_next(struct evbuffer *buf, uint32_t max_body,
 	    struct xp_scratch *sc, struct xp_frame *f);
+/* The same on bytes in one piece (the relay's own buffers), in place. */
+enum xp_frame_res xp_frame_mem(const uint8_t *p, size_t len, uint32_t max_body,
+	    struct xp_frame *f);
 void	 xp_scratch_free(struct xp_scratch *sc);
 
 /*
