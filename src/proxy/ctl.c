@@ -597,7 +597,7 @@ reg_step(struct px_reg *r)
 			stage(r, ST_MARK_OUT);
 			continue;
 		case ST_MARK_OUT:
-			n = write(r->fd, PX_MARKER + r->out_off,
+			n = write(r->fd, &PX_MARKER[r->out_off],
 			    PX_MARKER_LEN - r->out_off);
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EINTR) {

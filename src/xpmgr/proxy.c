@@ -639,7 +639,7 @@ pc_step(struct pconn *c)
 			pc_stage(c, PC_MARK_OUT);
 			break;
 		case PC_MARK_OUT:
-			n = send(c->fd, XP_PKTLAB_MARKER + c->have, XP_PKTLAB_LEN -
+			n = send(c->fd, &XP_PKTLAB_MARKER[c->have], XP_PKTLAB_LEN -
 			    c->have, MSG_NOSIGNAL);
 			if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
 				pc_wait(c, EV_WRITE);
