@@ -78,34 +78,34 @@ static int	 conf_unspecified(const char *host);
 static int	 conf_v6_published(const char *addr);
 
 #define F(field)	offsetof(struct xpmgr_conf, field)
-static const struct xpd_def xpd_defs[XPD_COUNT] = {
-	[XPD_ENABLE_PUB] =		{ "EnableExpPublication", T_BOOL, F(enable_pub) },
-	[XPD_BROKER_ADDR] =		{ "BrokerAddr", T_ADDR, F(broker_addr) },
-	[XPD_PUB_AGENT_CERT] =		{ "PubAgentCertPath", T_FILE, F(pub_agent_cert) },
-	[XPD_BROKER_ROOTS] =		{ "BrokerCertRootPath", T_FILES, F(broker_roots) },
-	[XPD_PUB_CTRL_ADDR] =		{ "PubControllerAddr", T_ADDR, F(pub_ctrl_addr) },
-	[XPD_PUB_PERIOD] =		{ "PubPeriod", T_TIME, F(pub_period) },
-	[XPD_PUB_PRIO] =		{ "PubExpPriority", T_U64, F(pub_prio) },
-	[XPD_PUB_COUNTRY] =		{ "PubCountry", T_COUNTRY, F(countries) },
-	[XPD_PUB_LOCATION] =		{ "PubLocation", T_LOCATION, F(locations) },
-	[XPD_GREET_AFTER] =		{ "GreetPeriodAfterPubEnd", T_TIME,
+static const struct xpd_def xpd_defs[XPDIR_COUNT] = {
+	[XPDIR_ENABLE_PUB] =		{ "EnableExpPublication", T_BOOL, F(enable_pub) },
+	[XPDIR_BROKER_ADDR] =		{ "BrokerAddr", T_ADDR, F(broker_addr) },
+	[XPDIR_PUB_AGENT_CERT] =		{ "PubAgentCertPath", T_FILE, F(pub_agent_cert) },
+	[XPDIR_BROKER_ROOTS] =		{ "BrokerCertRootPath", T_FILES, F(broker_roots) },
+	[XPDIR_PUB_CTRL_ADDR] =		{ "PubControllerAddr", T_ADDR, F(pub_ctrl_addr) },
+	[XPDIR_PUB_PERIOD] =		{ "PubPeriod", T_TIME, F(pub_period) },
+	[XPDIR_PUB_PRIO] =		{ "PubExpPriority", T_U64, F(pub_prio) },
+	[XPDIR_PUB_COUNTRY] =		{ "PubCountry", T_COUNTRY, F(countries) },
+	[XPDIR_PUB_LOCATION] =		{ "PubLocation", T_LOCATION, F(locations) },
+	[XPDIR_GREET_AFTER] =		{ "GreetPeriodAfterPubEnd", T_TIME,
 					    F(greet_after_pub_end) },
-	[XPD_CTRL_KEY] =		{ "ControllerPrivkeyPath", T_FILE, F(ctrl_key) },
-	[XPD_PROG_DIR] =		{ "ProgramDirPath", T_DIR, F(prog_dir) },
-	[XPD_EXPEXEC] =			{ "ExpExec", T_EXPEXEC, 0 },
-	[XPD_PROXY_MODE] =		{ "EnableProxyMode", T_BOOL, F(proxy_mode) },
-	[XPD_BACKLOG_AGENT_CERT] =	{ "BacklogConnAgentCertPath", T_FILE,
+	[XPDIR_CTRL_KEY] =		{ "ControllerPrivkeyPath", T_FILE, F(ctrl_key) },
+	[XPDIR_PROG_DIR] =		{ "ProgramDirPath", T_DIR, F(prog_dir) },
+	[XPDIR_EXPEXEC] =			{ "ExpExec", T_EXPEXEC, 0 },
+	[XPDIR_PROXY_MODE] =		{ "EnableProxyMode", T_BOOL, F(proxy_mode) },
+	[XPDIR_BACKLOG_AGENT_CERT] =	{ "BacklogConnAgentCertPath", T_FILE,
 					    F(backlog_agent_cert) },
-	[XPD_PROXY_ROOTS] =		{ "ProxyCertRootPath", T_FILES, F(proxy_roots) },
-	[XPD_TARGET_BACKLOG] =		{ "TargetBacklogConn", T_U64_POS, F(target_backlog) },
-	[XPD_BACKLOG_TIMEOUT] =		{ "BacklogConnTimeout", T_TIME, F(backlog_timeout) },
-	[XPD_BOOTSTRAP_TIMEOUT] =	{ "BootstrapBacklogTimeout", T_TIME,
+	[XPDIR_PROXY_ROOTS] =		{ "ProxyCertRootPath", T_FILES, F(proxy_roots) },
+	[XPDIR_TARGET_BACKLOG] =		{ "TargetBacklogConn", T_U64_POS, F(target_backlog) },
+	[XPDIR_BACKLOG_TIMEOUT] =		{ "BacklogConnTimeout", T_TIME, F(backlog_timeout) },
+	[XPDIR_BOOTSTRAP_TIMEOUT] =	{ "BootstrapBacklogTimeout", T_TIME,
 					    F(bootstrap_timeout) },
-	[XPD_HANDSHAKE_TIMEOUT] =	{ "HandshakeTimeout", T_TIMEOUT, F(handshake_timeout) },
-	[XPD_SETUP_TIMEOUT] =		{ "SetupTimeout", T_TIMEOUT, F(setup_timeout) },
-	[XPD_BROKER_TIMEOUT] =		{ "BrokerTimeout", T_TIMEOUT, F(broker_timeout) },
-	[XPD_MAX_PENDING] =		{ "MaxPendingSessions", T_U64_POS, F(max_pending) },
-	[XPD_MAX_SESSIONS] =		{ "MaxSessions", T_U64_POS, F(max_sessions) },
+	[XPDIR_HANDSHAKE_TIMEOUT] =	{ "HandshakeTimeout", T_TIMEOUT, F(handshake_timeout) },
+	[XPDIR_SETUP_TIMEOUT] =		{ "SetupTimeout", T_TIMEOUT, F(setup_timeout) },
+	[XPDIR_BROKER_TIMEOUT] =		{ "BrokerTimeout", T_TIMEOUT, F(broker_timeout) },
+	[XPDIR_MAX_PENDING] =		{ "MaxPendingSessions", T_U64_POS, F(max_pending) },
+	[XPDIR_MAX_SESSIONS] =		{ "MaxSessions", T_U64_POS, F(max_sessions) },
 };
 #undef F
 
@@ -115,7 +115,7 @@ static const char	 exp_fields[] =
 const char *
 xpmgr_directive_name(enum xpmgr_directive d)
 {
-	return (unsigned)d < XPD_COUNT ? xpd_defs[d].name : "?";
+	return (unsigned)d < XPDIR_COUNT ? xpd_defs[d].name : "?";
 }
 
 /* "path:line: directive: reason"; line 0 and directive NULL are left out. */
@@ -229,12 +229,12 @@ xpmgr_conf_parse(struct xpmgr_conf *c, const char *path, const char *buf, size_t
 	while ((r = pl_kv_next(&lx, &kv, why, sizeof(why))) != 0) {
 		if (r == -1)
 			return xpmgr_conf_err(c, err, errlen, lx.line, NULL, "%s", why);
-		for (d = 0; d < XPD_COUNT; d++)
+		for (d = 0; d < XPDIR_COUNT; d++)
 			if (pl_kv_is(&kv, xpd_defs[d].name))
 				break;
-		if (d == XPD_COUNT) {
+		if (d == XPDIR_COUNT) {
 			pl_val_quote(kv.key, kv.keylen, q, sizeof(q));
-			for (d = 0; d < XPD_COUNT; d++) {
+			for (d = 0; d < XPDIR_COUNT; d++) {
 				if (strlen(xpd_defs[d].name) == kv.keylen &&
 				    strncasecmp(xpd_defs[d].name, kv.key, kv.keylen) == 0)
 					return xpmgr_conf_err(c, err, errlen, kv.line, NULL,
@@ -247,7 +247,7 @@ xpmgr_conf_parse(struct xpmgr_conf *c, const char *path, const char *buf, size_t
 		if (kv.vallen == 0)
 			return xpmgr_conf_err(c, err, errlen, kv.line, xpd_defs[d].name,
 			    "missing value");
-		if (d == XPD_EXPEXEC) {
+		if (d == XPDIR_EXPEXEC) {
 			if (conf_expexec(c, &kv, why, sizeof(why)) == -1)
 				return xpmgr_conf_err(c, err, errlen, kv.line, "ExpExec", "%s", why);
 			if (c->line[d] == 0)
@@ -324,14 +324,14 @@ conf_set(struct xpmgr_conf *c, enum xpmgr_directive d, const struct pl_kv *kv,
 			free(s);
 			return -1;
 		}
-		if (d == XPD_PUB_CTRL_ADDR && strchr(s, '%') != NULL) {
+		if (d == XPDIR_PUB_CTRL_ADDR && strchr(s, '%') != NULL) {
 			snprintf(why, whylen, "%s: a zone index ('%%') cannot appear in "
 			    "a published descriptor", pl_val_quote(s, strlen(s), q,
 			    sizeof(q)));
 			free(s);
 			return -1;
 		}
-		if (d == XPD_BROKER_ADDR)
+		if (d == XPDIR_BROKER_ADDR)
 			c->broker = hp;
 		free(*(char **)field);
 		*(char **)field = s;
@@ -693,10 +693,10 @@ conf_presence(struct xpmgr_conf *c, char *err, size_t errlen)
 	size_t				 i, j;
 	int				 has_end;
 
-	if (!XPMGR_HAS(c, XPD_ENABLE_PUB))
+	if (!XPMGR_HAS(c, XPDIR_ENABLE_PUB))
 		return xpmgr_conf_err(c, err, errlen, 0, NULL, "EnableExpPublication is "
 		    "missing (it is required: 1 to publish to a broker, 0 not to)");
-	if (!XPMGR_HAS(c, XPD_CTRL_KEY))
+	if (!XPMGR_HAS(c, XPDIR_CTRL_KEY))
 		return xpmgr_conf_err(c, err, errlen, 0, NULL, "ControllerPrivkeyPath is "
 		    "missing (the controller's private key is required)");
 	if (c->nexp == 0)
@@ -705,14 +705,14 @@ conf_presence(struct xpmgr_conf *c, char *err, size_t errlen)
 	if (!c->enable_pub)
 		return 0;
 
-	if (!XPMGR_HAS(c, XPD_BROKER_ADDR))
-		return xpmgr_conf_err(c, err, errlen, c->line[XPD_ENABLE_PUB],
+	if (!XPMGR_HAS(c, XPDIR_BROKER_ADDR))
+		return xpmgr_conf_err(c, err, errlen, c->line[XPDIR_ENABLE_PUB],
 		    "EnableExpPublication", "publication is on, but BrokerAddr is missing");
-	if (!XPMGR_HAS(c, XPD_PUB_AGENT_CERT))
-		return xpmgr_conf_err(c, err, errlen, c->line[XPD_ENABLE_PUB],
+	if (!XPMGR_HAS(c, XPDIR_PUB_AGENT_CERT))
+		return xpmgr_conf_err(c, err, errlen, c->line[XPDIR_ENABLE_PUB],
 		    "EnableExpPublication", "publication is on, but PubAgentCertPath "
 		    "is missing");
-	has_end = XPMGR_HAS(c, XPD_PUB_PERIOD);
+	has_end = XPMGR_HAS(c, XPDIR_PUB_PERIOD);
 	for (i = 0; i < c->nexp; i++) {
 		e = &c->exp[i];
 		has_end |= e->ov_pub_end;
@@ -737,11 +737,11 @@ conf_presence(struct xpmgr_conf *c, char *err, size_t errlen)
 		}
 	}
 	if (!has_end)
-		conf_diag(c, XPMGR_WARN, c->line[XPD_ENABLE_PUB], "EnableExpPublication",
+		conf_diag(c, XPMGR_WARN, c->line[XPDIR_ENABLE_PUB], "EnableExpPublication",
 		    "neither PubPeriod nor a pub_end override is set: publication "
 		    "ends at once and pktxpmgr exits when running sessions end");
-	if (XPMGR_HAS(c, XPD_PUB_CTRL_ADDR) && conf_v6_published(c->pub_ctrl_addr))
-		conf_diag(c, XPMGR_WARN, c->line[XPD_PUB_CTRL_ADDR], "PubControllerAddr",
+	if (XPMGR_HAS(c, XPDIR_PUB_CTRL_ADDR) && conf_v6_published(c->pub_ctrl_addr))
+		conf_diag(c, XPMGR_WARN, c->line[XPDIR_PUB_CTRL_ADDR], "PubControllerAddr",
 		    "\"%s\" is IPv6: PacketLab 1.1.0 endpoints cannot connect to it "
 		    "(publish a host name or an IPv4 address)", c->pub_ctrl_addr);
 	for (i = 0; i < c->nexp; i++) {
@@ -805,7 +805,7 @@ xpmgr_conf_apply_cli(struct xpmgr_conf *c, const struct xpmgr_cli *cli, char *er
 		}
 		c->listen_arg = xstrdup(cli->addr);
 	} else if (c->proxy_mode)
-		return xpmgr_conf_err(c, err, errlen, c->line[XPD_PROXY_MODE], "EnableProxyMode",
+		return xpmgr_conf_err(c, err, errlen, c->line[XPDIR_PROXY_MODE], "EnableProxyMode",
 		    "proxy mode needs the proxy's address: give -a PROXY_ADDR[:PORT] "
 		    "(default port %u)", PL_PORT_PROXY);
 	else

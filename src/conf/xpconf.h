@@ -33,31 +33,31 @@
 
 /* Every directive, in the order of the table in xpconf.c. */
 enum xpmgr_directive {
-	XPD_ENABLE_PUB,			/* EnableExpPublication */
-	XPD_BROKER_ADDR,		/* BrokerAddr */
-	XPD_PUB_AGENT_CERT,		/* PubAgentCertPath */
-	XPD_BROKER_ROOTS,		/* BrokerCertRootPath */
-	XPD_PUB_CTRL_ADDR,		/* PubControllerAddr */
-	XPD_PUB_PERIOD,			/* PubPeriod */
-	XPD_PUB_PRIO,			/* PubExpPriority */
-	XPD_PUB_COUNTRY,		/* PubCountry */
-	XPD_PUB_LOCATION,		/* PubLocation */
-	XPD_GREET_AFTER,		/* GreetPeriodAfterPubEnd */
-	XPD_CTRL_KEY,			/* ControllerPrivkeyPath */
-	XPD_PROG_DIR,			/* ProgramDirPath */
-	XPD_EXPEXEC,			/* ExpExec (repeatable) */
-	XPD_PROXY_MODE,			/* EnableProxyMode */
-	XPD_BACKLOG_AGENT_CERT,		/* BacklogConnAgentCertPath */
-	XPD_PROXY_ROOTS,		/* ProxyCertRootPath */
-	XPD_TARGET_BACKLOG,		/* TargetBacklogConn */
-	XPD_BACKLOG_TIMEOUT,		/* BacklogConnTimeout */
-	XPD_BOOTSTRAP_TIMEOUT,		/* BootstrapBacklogTimeout */
-	XPD_HANDSHAKE_TIMEOUT,		/* HandshakeTimeout (new) */
-	XPD_SETUP_TIMEOUT,		/* SetupTimeout (new) */
-	XPD_BROKER_TIMEOUT,		/* BrokerTimeout (new) */
-	XPD_MAX_PENDING,		/* MaxPendingSessions (new) */
-	XPD_MAX_SESSIONS,		/* MaxSessions (new) */
-	XPD_COUNT
+	XPDIR_ENABLE_PUB,			/* EnableExpPublication */
+	XPDIR_BROKER_ADDR,		/* BrokerAddr */
+	XPDIR_PUB_AGENT_CERT,		/* PubAgentCertPath */
+	XPDIR_BROKER_ROOTS,		/* BrokerCertRootPath */
+	XPDIR_PUB_CTRL_ADDR,		/* PubControllerAddr */
+	XPDIR_PUB_PERIOD,			/* PubPeriod */
+	XPDIR_PUB_PRIO,			/* PubExpPriority */
+	XPDIR_PUB_COUNTRY,		/* PubCountry */
+	XPDIR_PUB_LOCATION,		/* PubLocation */
+	XPDIR_GREET_AFTER,		/* GreetPeriodAfterPubEnd */
+	XPDIR_CTRL_KEY,			/* ControllerPrivkeyPath */
+	XPDIR_PROG_DIR,			/* ProgramDirPath */
+	XPDIR_EXPEXEC,			/* ExpExec (repeatable) */
+	XPDIR_PROXY_MODE,			/* EnableProxyMode */
+	XPDIR_BACKLOG_AGENT_CERT,		/* BacklogConnAgentCertPath */
+	XPDIR_PROXY_ROOTS,		/* ProxyCertRootPath */
+	XPDIR_TARGET_BACKLOG,		/* TargetBacklogConn */
+	XPDIR_BACKLOG_TIMEOUT,		/* BacklogConnTimeout */
+	XPDIR_BOOTSTRAP_TIMEOUT,		/* BootstrapBacklogTimeout */
+	XPDIR_HANDSHAKE_TIMEOUT,		/* HandshakeTimeout (new) */
+	XPDIR_SETUP_TIMEOUT,		/* SetupTimeout (new) */
+	XPDIR_BROKER_TIMEOUT,		/* BrokerTimeout (new) */
+	XPDIR_MAX_PENDING,		/* MaxPendingSessions (new) */
+	XPDIR_MAX_SESSIONS,		/* MaxSessions (new) */
+	XPDIR_COUNT
 };
 
 /* Name of a directive ("PubPeriod"). */
@@ -127,15 +127,15 @@ struct xpmgr_conf {
 	char			*dir;		/* folder of path, or NULL for "." */
 
 	/* Directives.  line[d] is where d was set, 0 when absent (default). */
-	unsigned		 line[XPD_COUNT];
+	unsigned		 line[XPDIR_COUNT];
 	int			 enable_pub;
 	char			*broker_addr;		/* verbatim */
 	struct pl_hostport	 broker;		/* split, port 20556 by default */
 	char			*pub_agent_cert;
 	struct xpmgr_strlist	 broker_roots;
 	char			*pub_ctrl_addr;		/* verbatim */
-	uint64_t		 pub_period;		/* ns, when line[XPD_PUB_PERIOD] */
-	uint64_t		 pub_prio;		/* when line[XPD_PUB_PRIO] */
+	uint64_t		 pub_period;		/* ns, when line[XPDIR_PUB_PERIOD] */
+	uint64_t		 pub_prio;		/* when line[XPDIR_PUB_PRIO] */
 	struct xpmgr_strlist	 countries;		/* 3 upper-case letters each */
 	struct xpmgr_strlist	 locations;
 	uint64_t		 greet_after_pub_end;	/* ns */

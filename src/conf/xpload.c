@@ -114,16 +114,16 @@ xpmgr_conf_check_paths(const struct xpmgr_conf *c, char *err, size_t errlen)
 	size_t				 i;
 
 #define LINE(d)	c->line[d], xpmgr_directive_name(d), NULL
-	if (check_path(c, LINE(XPD_CTRL_KEY), c->ctrl_key, PL_PATH_FILE, err,
+	if (check_path(c, LINE(XPDIR_CTRL_KEY), c->ctrl_key, PL_PATH_FILE, err,
 	    errlen) == -1 ||
-	    check_path(c, LINE(XPD_PUB_AGENT_CERT), c->pub_agent_cert, PL_PATH_FILE,
+	    check_path(c, LINE(XPDIR_PUB_AGENT_CERT), c->pub_agent_cert, PL_PATH_FILE,
 	    err, errlen) == -1 ||
-	    check_list(c, LINE(XPD_BROKER_ROOTS), &c->broker_roots, err, errlen) == -1 ||
-	    check_path(c, LINE(XPD_PROG_DIR), c->prog_dir, PL_PATH_DIR, err,
+	    check_list(c, LINE(XPDIR_BROKER_ROOTS), &c->broker_roots, err, errlen) == -1 ||
+	    check_path(c, LINE(XPDIR_PROG_DIR), c->prog_dir, PL_PATH_DIR, err,
 	    errlen) == -1 ||
-	    check_path(c, LINE(XPD_BACKLOG_AGENT_CERT), c->backlog_agent_cert,
+	    check_path(c, LINE(XPDIR_BACKLOG_AGENT_CERT), c->backlog_agent_cert,
 	    PL_PATH_FILE, err, errlen) == -1 ||
-	    check_list(c, LINE(XPD_PROXY_ROOTS), &c->proxy_roots, err, errlen) == -1)
+	    check_list(c, LINE(XPDIR_PROXY_ROOTS), &c->proxy_roots, err, errlen) == -1)
 		return -1;
 #undef LINE
 	for (i = 0; i < c->nexp; i++) {

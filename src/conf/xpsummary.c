@@ -72,7 +72,7 @@ sum_publication(FILE *f, const struct xpmgr_conf *c)
 	fprintf(f, "  agent cert:     %s\n", c->pub_agent_cert);
 	sum_list(f, "  broker roots:   ", &c->broker_roots,
 	    "none (the broker's agent certificate is checked for form only)");
-	if (XPMGR_HAS(c, XPD_PUB_PERIOD))
+	if (XPMGR_HAS(c, XPDIR_PUB_PERIOD))
 		fprintf(f, "  period:         %s, then greeting for %s more\n",
 		    sum_duration(c->pub_period, d, sizeof(d)),
 		    sum_duration(c->greet_after_pub_end, hp, sizeof(hp)));
@@ -80,7 +80,7 @@ sum_publication(FILE *f, const struct xpmgr_conf *c)
 		fprintf(f, "  period:         none (only pub_end overrides)\n");
 	fprintf(f, "  timeouts:       %s for connect, TLS and each result; retries "
 	    "back off from 1s to 1min\n", sum_duration(c->broker_timeout, d, sizeof(d)));
-	if (XPMGR_HAS(c, XPD_PUB_PRIO))
+	if (XPMGR_HAS(c, XPDIR_PUB_PRIO))
 		fprintf(f, "  exp_priority:   %ju\n", (uintmax_t)c->pub_prio);
 	if (c->countries.n > 0)
 		sum_list(f, "  countries:      ", &c->countries, "");

@@ -210,7 +210,7 @@ xpb_start(struct xpd *d, char *why, size_t whylen)
 	cred_keys_free(&roots);
 	if (b->ctx == NULL) {
 		snprintf(why, whylen, "%s:%u: PubAgentCertPath: %s", c->path,
-		    c->line[XPD_PUB_AGENT_CERT], err.msg);
+		    c->line[XPDIR_PUB_AGENT_CERT], err.msg);
 		return -1;
 	}
 	if (c->broker_roots.n == 0)
@@ -234,10 +234,10 @@ xpb_start(struct xpd *d, char *why, size_t whylen)
 	 * §8.5's traps: 1.1.0 publishes once, then stops at once.  No pub_end
 	 * anywhere is already reported by the configuration; PubPeriod 0 here.
 	 */
-	if (XPMGR_HAS(c, XPD_PUB_PERIOD) && c->pub_period == 0)
+	if (XPMGR_HAS(c, XPDIR_PUB_PERIOD) && c->pub_period == 0)
 		log_warnx("%s:%u: PubPeriod 0: publication ends as soon as it is made, "
 		    "and greeting %s later (as in 1.1.0)", c->path,
-		    c->line[XPD_PUB_PERIOD], c->greet_after_pub_end == 0 ? "at once" :
+		    c->line[XPDIR_PUB_PERIOD], c->greet_after_pub_end == 0 ? "at once" :
 		    "GreetPeriodAfterPubEnd");
 	xpb_arm_at(b->window, b->window_end);
 	xpb_arm_at(b->greet, b->window_end + c->greet_after_pub_end < b->window_end ?

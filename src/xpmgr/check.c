@@ -82,18 +82,18 @@ xpmgr_check(const struct xpmgr_conf *c)
 	}
 	key = cred_key_load(c->ctrl_key, &pass, &err);
 	if (key == NULL)
-		bad += check_fail(c, c->line[XPD_CTRL_KEY], "ControllerPrivkeyPath",
+		bad += check_fail(c, c->line[XPDIR_CTRL_KEY], "ControllerPrivkeyPath",
 		    "%s", err.msg);
 	if (c->enable_pub) {
 		if (key != NULL)
-			bad += check_agent(c, XPD_PUB_AGENT_CERT, c->pub_agent_cert, key);
-		bad += check_roots(c, XPD_BROKER_ROOTS, &c->broker_roots);
+			bad += check_agent(c, XPDIR_PUB_AGENT_CERT, c->pub_agent_cert, key);
+		bad += check_roots(c, XPDIR_BROKER_ROOTS, &c->broker_roots);
 	}
 	if (c->proxy_mode) {
 		if (key != NULL && c->backlog_agent_cert != NULL)
-			bad += check_agent(c, XPD_BACKLOG_AGENT_CERT,
+			bad += check_agent(c, XPDIR_BACKLOG_AGENT_CERT,
 			    c->backlog_agent_cert, key);
-		bad += check_roots(c, XPD_PROXY_ROOTS, &c->proxy_roots);
+		bad += check_roots(c, XPDIR_PROXY_ROOTS, &c->proxy_roots);
 	}
 
 	ce = xcalloc(c->nexp, sizeof(*ce));
@@ -236,7 +236,7 @@ check_monitors(const struct xpmgr_conf *c, const struct check_entry *ce)
 	memset(&progs, 0, sizeof(progs));
 	if (c->prog_dir != NULL &&
 	    xp_progs_load(c->prog_dir, &progs, why, sizeof(why)) == -1)
-		return check_fail(c, c->line[XPD_PROG_DIR], "ProgramDirPath", "%s", why);
+		return check_fail(c, c->line[XPDIR_PROG_DIR], "ProgramDirPath", "%s", why);
 	for (i = 0; i < c->nexp; i++) {
 		for (j = 0; j < ce[i].chain.eff.nmonitor; j++) {
 			pl_hex(ce[i].chain.eff.monitor[j].d, CRED_DIGEST_LEN, hex);
@@ -273,9 +273,9 @@ check_publication(const struct xpmgr_conf *c, const struct check_entry *ce)
 	if (c->hostid != NULL && xp_hostid_check(c->hostid, why, sizeof(why)) == -1)
 		return check_fail(c, 0, NULL, "%s", why);
 	/* No pub_end anywhere: the configuration's own warning says so. */
-	if (XPMGR_HAS(c, XPD_PUB_PERIOD) && c->pub_period == 0)
+	if (XPMGR_HAS(c, XPDIR_PUB_PERIOD) && c->pub_period == 0)
 		log_warnx("%s:%u: PubPeriod 0: publication ends as soon as it is made, "
-		    "as in 1.1.0", c->path, c->line[XPD_PUB_PERIOD]);
+		    "as in 1.1.0", c->path, c->line[XPDIR_PUB_PERIOD]);
 	printf("publication plan (sent in this order; pub_end as if started now):\n");
 	p = xmalloc(sizeof(*p));
 	for (k = 0, i = c->nexp; i-- > 0; k++) {

@@ -50,7 +50,7 @@ xp_tls_new(const struct xpmgr_conf *c, char *why, size_t whylen)
 	roots = xcalloc(c->nexp, sizeof(*roots));
 	if ((t->key = cred_key_load(c->ctrl_key, &pass, &err)) == NULL) {
 		/* file:line, as -t says it */
-		(void)xpmgr_conf_err(c, why, whylen, c->line[XPD_CTRL_KEY],
+		(void)xpmgr_conf_err(c, why, whylen, c->line[XPDIR_CTRL_KEY],
 		    "ControllerPrivkeyPath", "%s", err.msg);
 		goto fail;
 	}

@@ -360,7 +360,7 @@ START_TEST(test_templates_name_real_directives)
 	const char	*srcdir = getenv("PL_SRC_DIR");
 	const char	*names[] = { "xpmgr.conf.template", "xpmgr.proxy.conf.template" };
 	char		 path[1400], line[4096], key[128];
-	unsigned	 d, found[XPD_COUNT];
+	unsigned	 d, found[XPDIR_COUNT];
 	size_t		 i;
 	FILE		*f;
 
@@ -373,16 +373,16 @@ START_TEST(test_templates_name_real_directives)
 			if (line[0] != '#' || line[1] < 'A' || line[1] > 'Z' ||
 			    sscanf(line + 1, "%127s", key) != 1)
 				continue;
-			for (d = 0; d < XPD_COUNT; d++)
+			for (d = 0; d < XPDIR_COUNT; d++)
 				if (strcmp(key, xpmgr_directive_name(d)) == 0)
 					break;
-			ck_assert_msg(d < XPD_COUNT, "%s: unknown directive %s", names[i], key);
+			ck_assert_msg(d < XPDIR_COUNT, "%s: unknown directive %s", names[i], key);
 			found[d]++;
 		}
 		fclose(f);
 	}
 	/* Between them, the templates show every directive. */
-	for (d = 0; d < XPD_COUNT; d++)
+	for (d = 0; d < XPDIR_COUNT; d++)
 		ck_assert_msg(found[d] > 0, "no template shows %s", xpmgr_directive_name(d));
 }
 END_TEST

@@ -95,12 +95,12 @@ START_TEST(test_init_conf)
 	ck_assert_uint_eq(conf.broker_roots.n, 1);
 	ck_assert_str_eq(conf.broker_roots.v[0], H "/keys/caida_k_bop.pub");
 	ck_assert_uint_eq(conf.pub_period, 31536000000000000ull);
-	ck_assert_uint_eq(conf.line[XPD_PUB_PERIOD], 5);
+	ck_assert_uint_eq(conf.line[XPDIR_PUB_PERIOD], 5);
 	ck_assert_str_eq(conf.ctrl_key, H "/keys/k_xc");
 	ck_assert_str_eq(conf.prog_dir, H "/progs");
 	ck_assert_int_eq(conf.proxy_mode, 0);
-	ck_assert(!XPMGR_HAS(&conf, XPD_PUB_PRIO));
-	ck_assert(!XPMGR_HAS(&conf, XPD_PUB_CTRL_ADDR));
+	ck_assert(!XPMGR_HAS(&conf, XPDIR_PUB_PRIO));
+	ck_assert(!XPMGR_HAS(&conf, XPDIR_PUB_CTRL_ADDR));
 	ck_assert_uint_eq(conf.nexp, 1);
 	e = &conf.exp[0];
 	ck_assert_uint_eq(e->line, 7);
@@ -196,12 +196,12 @@ START_TEST(test_duplicates)
 	    "PubCountry CAN\n"
 	    "ExpExec 0:b:/c:/k::\n");
 	ck_assert_uint_eq(conf.pub_period, 7);
-	ck_assert_uint_eq(conf.line[XPD_PUB_PERIOD], 5);
+	ck_assert_uint_eq(conf.line[XPDIR_PUB_PERIOD], 5);
 	ck_assert_uint_eq(conf.countries.n, 1);
 	ck_assert_str_eq(conf.countries.v[0], "CAN");
 	ck_assert_uint_eq(conf.nexp, 2);
 	ck_assert_str_eq(conf.exp[1].snikey, "b");
-	ck_assert_uint_eq(conf.line[XPD_EXPEXEC], 4);
+	ck_assert_uint_eq(conf.line[XPDIR_EXPEXEC], 4);
 	ck_assert_uint_eq(conf.ndiag, 2);
 	ck_assert_int_eq(conf.diag[0].level, XPMGR_WARN);
 	ck_assert_str_eq(conf.diag[0].msg, "/etc/xpmgr.conf:5: PubPeriod: given again: "
@@ -252,9 +252,9 @@ START_TEST(test_layout)
 	    "  ControllerPrivkeyPath   /k/k xc \r\n"
 	    "ExpExec 1:abc:/c:/k::\r\n");
 	ck_assert_int_eq(conf.enable_pub, 0);
-	ck_assert_uint_eq(conf.line[XPD_ENABLE_PUB], 2);
+	ck_assert_uint_eq(conf.line[XPDIR_ENABLE_PUB], 2);
 	ck_assert_str_eq(conf.ctrl_key, "/k/k xc");
-	ck_assert_uint_eq(conf.line[XPD_CTRL_KEY], 5);
+	ck_assert_uint_eq(conf.line[XPDIR_CTRL_KEY], 5);
 	ck_assert_str_eq(conf.exp[0].snikey, "abc");
 	ck_assert_uint_eq(conf.exp[0].line, 6);
 }

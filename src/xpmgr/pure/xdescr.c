@@ -189,7 +189,7 @@ xp_pub_end(const struct xpmgr_conf *c, size_t i, uint64_t start_ns, uint64_t *pu
 		*pub_end = e->ov_pub_end_ns;
 		return 1;
 	}
-	if (XPMGR_HAS(c, XPD_PUB_PERIOD)) {
+	if (XPMGR_HAS(c, XPDIR_PUB_PERIOD)) {
 		*pub_end = start_ns + c->pub_period < start_ns ? UINT64_MAX :
 		    start_ns + c->pub_period;
 		return 1;
@@ -260,7 +260,7 @@ xp_pubplan_build(const struct xpmgr_conf *c, size_t i, const uint8_t *keychan,
 	p->has_pub_end = xp_pub_end(c, i, start_ns, &p->pub_end);
 	in.has_pub_end = p->has_pub_end;
 	in.pub_end = p->pub_end;
-	in.has_prio = XPMGR_HAS(c, XPD_PUB_PRIO);
+	in.has_prio = XPMGR_HAS(c, XPDIR_PUB_PRIO);
 	in.prio = c->pub_prio;
 	in.countries = c->countries.v;
 	in.ncountries = c->countries.n;
