@@ -947,3 +947,22 @@ xpb_free_addrs(struct xpb *b)
 	b->ai_dns = NULL;
 	b->ai = NULL;
 }
+
+const char *
+xpb_status(const struct xpb *b)
+{
+	if (b == NULL)
+		return NULL;
+	switch (b->state) {
+	case XPB_UP:
+		return "published";
+	case XPB_BACKOFF:
+		return "broker down, retrying";
+	case XPB_STOPPED:
+		return "publication over";
+	case XPB_IDLE:
+		return b->pass_done_once ? "publication over" : "publishing";
+	default:
+		return b->pass_done_once ? "republishing" : "publishing";
+	}
+}

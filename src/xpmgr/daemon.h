@@ -389,6 +389,8 @@ int	 proxy_start(struct xpd *d, char *why, size_t whylen);
 /* Wrap-up: close every backlog connection that is not a session; no refill. */
 void	 proxy_wrapup(struct xpd *d);
 void	 proxy_free(struct xpd *d);
+/* Backlog connections registered and idle, over every SNI key (status line). */
+uint64_t proxy_idle(const struct xpd *d);
 
 /* ---- daemon.c ---- */
 
@@ -491,5 +493,7 @@ int	 xpb_start(struct xpd *d, char *why, size_t whylen);
 /* Stop publishing now: close_notify and close.  Safe on NULL and twice. */
 void	 xpb_stop(struct xpb *b, const char *why);
 void	 xpb_free(struct xpb *b);
+/* The publication's state in a few words (status line), or NULL without one. */
+const char *xpb_status(const struct xpb *b);
 
 #endif /* PL_XPMGR_DAEMON_H */

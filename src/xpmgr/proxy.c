@@ -902,3 +902,17 @@ proxy_free(struct xpd *d)
 	free(p);
 	d->proxy = NULL;
 }
+
+uint64_t
+proxy_idle(const struct xpd *d)
+{
+	const struct proxy	*p = d->proxy;
+	uint64_t		 n = 0;
+	size_t			 i;
+
+	if (p == NULL)
+		return 0;
+	for (i = 0; i < p->nk; i++)
+		n += p->k[i].nidle;
+	return n;
+}

@@ -171,6 +171,7 @@ xp_status_text(const struct xpd *d, char *out, size_t outlen)
 	const struct session	*s;
 	uint64_t		 running = 0, setup = 0, b[2];
 	char			 in[32], ou[32];
+	size_t			 n;
 
 	b[0] = d->done_bytes[0];
 	b[1] = d->done_bytes[1];
@@ -191,5 +192,12 @@ xp_status_text(const struct xpd *d, char *out, size_t outlen)
 	    human_bytes(b[XP_ML2EP], ou, sizeof(ou)),
 	    d->state == XPD_RUNNING ? "" : d->state == XPD_WRAPUP ?
 	    " | finishing" : " | forcing the end");
+	/* Publication and proxy mode, when this run has them. */
+	n = strlen(out);
+	if (d->pub != NULL && n < outlen)
+		n += (size_t)snprintf(out + n, outlen - n, " | %s", xpb_status(d->pub));
+	if (d->conf->proxy_mode && n < outlen)
+		snprintf(out + n, outlen - n, " | proxy idle %llu",
+		    (unsigned long long)proxy_idle(d));
 	return out;
 }
