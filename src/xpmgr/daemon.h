@@ -200,6 +200,7 @@ struct xp_relay {
 	unsigned	 reading[2], writing[2];	/* rev/wev added */
 	unsigned	 started:1;	/* taken over from the bufferevents */
 	unsigned	 read_wants_write:1, write_wants_read:1;
+	int		 watch_err;	/* event_add failed on a socket: errno */
 };
 
 enum xp_sstate {

@@ -96,6 +96,7 @@ static void	 rl_update_read(struct session *s, int dir);
 static void	 rl_source_ended(struct session *s, int dir, enum rl_rd r,
 		    const char *why);
 static void	 rl_sink_failed(struct session *s, int side, int e, unsigned long err);
+static void	 rl_watch(struct session *s, struct event *ev);
 static void	 rl_set_read(struct session *s, int side, int on);
 static void	 rl_set_write(struct session *s, int side, int on);
 static void	 rl_close_side(struct session *s, int side);
@@ -275,6 +276,19 @@ relay_free(struct session *s)
 	}
 }
 
+/*
+ * epoll_ctl can fail for one socket (ENOMEM, ENOSPC): end only this
+ * session, from the session timer, not under our caller's feet.
+ */
+static void
+rl_watch(struct session *s, struct event *ev)
+{
+	if (event_add(ev, NULL) == 0 || s->rl.watch_err != 0)
+		return;
+	s->rl.watch_err = errno != 0 ? errno : ENOMEM;
+	event_active(s->timer, EV_TIMEOUT, 1);
+}
+
 static void
 rl_set_read(struct session *s, int side, int on)
 {
@@ -284,7 +298,7 @@ rl_set_read(struct session *s, int side, int on)
 		return;
 	rl->reading[side] = (unsigned)on;
 	if (on)
-		event_add(rl->rev[side], NULL);
+		rl_watch(s, rl->rev[side]);
 	else
 		event_del(rl->rev[side]);
 }
@@ -298,7 +312,7 @@ rl_set_write(struct session *s, int side, int on)
 		return;
 	rl->writing[side] = (unsigned)on;
 	if (on)
-		event_add(rl->wev[side], NULL);
+		rl_watch(s, rl->wev[side]);
 	else
 		event_del(rl->wev[side]);
 }

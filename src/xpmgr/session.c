@@ -463,7 +463,16 @@ session_timeout(evutil_socket_t fd, short ev, void *arg)
 {
 	struct session	*s = arg;
 	const struct xpmgr_conf *c = s->d->conf;
+	int		 e;
 
+	if (s->rl.watch_err != 0 && s->state < XP_S_CLOSED) {
+		e = s->rl.watch_err;
+		s->rl.watch_err = 0;
+		/* Nothing more can be flushed without watching the sockets. */
+		session_abort(s, XP_END_FAIL, "cannot watch the relay's sockets: %s",
+		    strerror(e));
+		return;
+	}
 	switch (s->state) {
 	case XP_S_HANDSHAKE:
 		s->ep_gone = 1;
