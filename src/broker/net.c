@@ -230,7 +230,10 @@ conn_delay_cb(evutil_socket_t fd, short ev, void *arg)
 	bc->state = BC_OPEN;
 	event_assign(bc->timer, bc->d->base, -1, 0, conn_timeout, bc);
 	timer_ns(bc->timer, bc->d->conf->request_timeout);
-	bufferevent_enable(bc->bev, EV_READ);
+	if (bufferevent_enable(bc->bev, EV_READ) == -1) {
+		conn_close(bc, "cannot watch the connection: %s", strerror(errno));
+		return;
+	}
 	conn_read(bc->bev, bc);
 }
 
@@ -267,7 +270,10 @@ conn_start_tls(struct bconn *bc)
 	/* Never buffer more than one largest message (a certificate) and a header. */
 	bufferevent_setwatermark(bc->bev, EV_READ, 0, PL_HLEN +
 	    (BK_CERT_MAX > BK_BODY_MAX ? BK_CERT_MAX : BK_BODY_MAX));
-	bufferevent_enable(bc->bev, EV_READ | EV_WRITE);
+	if (bufferevent_enable(bc->bev, EV_READ | EV_WRITE) == -1) {
+		conn_close(bc, "cannot watch the connection: %s", strerror(errno));
+		return;
+	}
 	timer_ns(bc->timer, d->conf->handshake_timeout);
 }
 

@@ -278,7 +278,11 @@ tcp_cb(struct bufferevent *bev, short what, void *arg)
 		fatalx("libevent: cannot create a TLS bufferevent");
 	bufferevent_openssl_set_allow_dirty_shutdown(b->bev, 1);
 	bufferevent_setcb(b->bev, read_cb, NULL, event_cb, b);
-	bufferevent_enable(b->bev, EV_READ | EV_WRITE);
+	if (bufferevent_enable(b->bev, EV_READ | EV_WRITE) == -1) {
+		fail(b, "%s: cannot watch the connection: %s", b->peer,
+		    strerror(errno));
+		return;
+	}
 	log_debug("broker %s: TCP up with %s; TLS handshake", b->display,
 	    b->peer);
 }

@@ -489,7 +489,11 @@ xpb_tls_start(struct xpb *b)
 		fatalx("libevent: cannot create a TLS bufferevent");
 	bufferevent_openssl_set_allow_dirty_shutdown(b->bev, 1);
 	bufferevent_setcb(b->bev, xpb_read_cb, NULL, xpb_event_cb, b);
-	bufferevent_enable(b->bev, EV_READ | EV_WRITE);
+	if (bufferevent_enable(b->bev, EV_READ | EV_WRITE) == -1) {
+		xpb_fail(b, "connection to the broker %s: cannot watch it: %s",
+		    b->peer, strerror(errno));
+		return;
+	}
 	xpb_arm_ns(b->timer, b->c->broker_timeout);
 	log_debug("broker: connected to %s from %s; TLS handshake", b->peer, b->local);
 }
