@@ -16,6 +16,9 @@ xp_sproxy
 xp_start -c "$PCONF" -a "127.0.0.1:$PPORT" -n 2 "$PL_MLET_DIR/test_http_get" 127.0.0.1 /
 xp_wait_log 'proxy bootstrap complete' 10
 xp_proxy_wait 'idle in the pool of abc123 \(2 idle\)' 1
+# The status (SIGUSR1; the terminal's status line) counts them.
+kill -USR1 "$XPID"
+xp_wait_log 'status: run 0 .* \| proxy idle 2$' 10
 
 # C1, from the proxy's side, for each registration.
 for r in R1 R2; do
