@@ -25,6 +25,7 @@
 #include <pktlab/wire.h>
 
 #include "cred/cred.h"
+#include "cred/rec13.h"
 #include "cred/tls.h"
 #include "util/util.h"
 
@@ -56,6 +57,10 @@ struct tls_conn {
 	struct cred_chain	 peer;
 	char			 reason[600];	/* ours: verification, SNI */
 	char			 alert[80];	/* the fatal alert the peer sent */
+	/* cred_tls_keep_secrets: the application traffic secrets. */
+	uint8_t			 csecret[REC13_SECRET_MAX];
+	uint8_t			 ssecret[REC13_SECRET_MAX];
+	uint8_t			 clen, slen;
 };
 
 static pthread_once_t	 idx_once = PTHREAD_ONCE_INIT;
@@ -105,6 +110,7 @@ conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 		return;
 	if (c->have_peer)
 		cred_chain_free(&c->peer);
+	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
 
@@ -615,7 +621,99 @@ cred_tls_release(SSL *ssl)
 	(void)SSL_set_ex_data(ssl, conn_idx, NULL);
 	if (c->have_peer)
 		cred_chain_free(&c->peer);
+	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
+}
+
+/*
+ * The key-log line of a TLS 1.3 application traffic secret:
+ * "CLIENT_TRAFFIC_SECRET_0 <client random, hex> <secret, hex>".
+ */
+static void
+keylog_cb(const SSL *ssl, const char *line)
+{
+	struct tls_conn	*c;
+	const char	*p;
+	uint8_t		*dst, *lenp;
+	size_t		 n = 0;
+	int		 hi, lo;
+
+	if (strncmp(line, "CLIENT_TRAFFIC_SECRET_0 ", 24) == 0)
+		p = line + 24;
+	else if (strncmp(line, "SERVER_TRAFFIC_SECRET_0 ", 24) == 0)
+		p = line + 24;
+	else
+		return;
+	if ((c = conn_get(ssl)) == NULL)
+		return;
+	if (line[0] == 'C') {
+		dst = c->csecret;
+		lenp = &c->clen;
+	} else {
+		dst = c->ssecret;
+		lenp = &c->slen;
+	}
+	*lenp = 0;
+	if ((p = strchr(p, ' ')) == NULL)
+		return;
+	for (p++; p[0] != '\0' && p[1] != '\0'; p += 2) {
+		if ((hi = OPENSSL_hexchar2int((unsigned char)p[0])) < 0 ||
+		    (lo = OPENSSL_hexchar2int((unsigned char)p[1])) < 0 ||
+		    n == REC13_SECRET_MAX)
+			return;
+		dst[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	if (*p == '\0')
+		*lenp = (uint8_t)n;
+}
+
+int
+cred_tls_keep_secrets(SSL_CTX *ctx)
+{
+	/* OpenSSL's default TLS 1.3 list, whatever openssl.cnf says. */
+	if (SSL_CTX_set_ciphersuites(ctx, "TLS_AES_256_GCM_SHA384:"
+	    "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256") != 1)
+		return -1;
+	SSL_CTX_set_keylog_callback(ctx, keylog_cb);
+	return 0;
+}
+
+int
+cred_tls_detach(SSL *ssl, struct rec13 *r, char *why, size_t whylen)
+{
+	struct tls_conn		*c;
+	const SSL_CIPHER	*ciph;
+	uint16_t		 suite;
+	int			 rc;
+
+	if (conn_idx < 0 || (c = SSL_get_ex_data(ssl, conn_idx)) == NULL ||
+	    c->clen == 0 || c->slen == 0 || c->clen != c->slen) {
+		snprintf(why, whylen, "the traffic secrets were not kept");
+		return -1;
+	}
+	if (!SSL_is_init_finished(ssl) || SSL_version(ssl) != TLS1_3_VERSION) {
+		snprintf(why, whylen, "no finished TLS 1.3 handshake");
+		return -1;
+	}
+	if (SSL_has_pending(ssl)) {
+		snprintf(why, whylen, "OpenSSL holds unread bytes");
+		return -1;
+	}
+	if ((ciph = SSL_get_current_cipher(ssl)) == NULL) {
+		snprintf(why, whylen, "no cipher suite");
+		return -1;
+	}
+	suite = (uint16_t)SSL_CIPHER_get_protocol_id(ciph);
+	if (SSL_is_server(ssl))
+		rc = rec13_init(r, suite, c->csecret, c->ssecret, c->clen, why,
+		    whylen);
+	else
+		rc = rec13_init(r, suite, c->ssecret, c->csecret, c->clen, why,
+		    whylen);
+	OPENSSL_cleanse(c->csecret, sizeof(c->csecret));
+	OPENSSL_cleanse(c->ssecret, sizeof(c->ssecret));
+	c->clen = c->slen = 0;
+	return rc;
 }
 
 const char *

@@ -79,6 +79,30 @@ const struct cred_chain *cred_tls_peer_chain(const SSL *);
  */
 void	 cred_tls_release(SSL *);
 
+struct rec13;
+
+/*
+ * Keep the application traffic secrets of this context's connections (the
+ * key-log callback), for cred_tls_detach.  Only for contexts whose
+ * connections are detached: the secrets sit in our per-connection state
+ * until then.  It also pins the TLS 1.3 suites to OpenSSL's default three
+ * (the ones rec13 supports), whatever openssl.cnf says.  -1: OpenSSL
+ * refused the suite list.
+ */
+int	 cred_tls_keep_secrets(SSL_CTX *);
+
+/*
+ * After a finished handshake on a context with cred_tls_keep_secrets and
+ * no session tickets (ours never send any): move the record state into r
+ * (cred/rec13.h), both sequence numbers at 0, so that the caller can free
+ * the SSL and protect records itself on the same socket.  The caller must
+ * not have read or written application data through the SSL.  Fails (why)
+ * when the secrets are missing, OpenSSL holds unread bytes, or the suite
+ * is not one rec13 supports.  The secrets are erased from our state either
+ * way.
+ */
+int	 cred_tls_detach(SSL *, struct rec13 *, char *why, size_t whylen);
+
 /*
  * Why the handshake failed, for a log line: our own reason (verification,
  * SNI selection) when there is one, else OpenSSL's error e (0: the first

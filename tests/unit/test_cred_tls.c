@@ -4,9 +4,15 @@
  * ExpExec entry (none -> default, unknown -> both sides fail), client
  * certificates are required exactly when the entry has trusted roots, a
  * wrong root fails, agent links, TLS 1.3 only, no NewSessionTicket.
+ * Detached connections: after cred_tls_detach the server side speaks
+ * through rec13 while the client stays plain OpenSSL, for each of the
+ * three suites, both directions, records of every size, KeyUpdate either
+ * way, close_notify either way, and tampered records.
  */
 #include <sys/socket.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +22,7 @@
 #include <openssl/ssl.h>
 
 #include "cred/cred.h"
+#include "cred/rec13.h"
 #include "cred/tls.h"
 #include "credtest.h"
 #include "util/util.h"
@@ -524,6 +531,328 @@ START_TEST(server_config_errors)
 }
 END_TEST
 
+
+/* ---- detached connections: rec13 against an OpenSSL client ---- */
+
+/* An agent link whose server keeps its secrets; the client uses suite. */
+static void
+detach_pair(struct pair *p, const char *suite, struct rec13 *r)
+{
+	struct cred_tls_client	 cl;
+	struct cred_err		 err;
+	SSL_CTX			*sctx, *cctx;
+	char			 why[200];
+
+	memset(&cl, 0, sizeof(cl));
+	cl.key = k_ep;
+	cl.chain = &agent_ep;
+	cl.mode = CRED_MODE_AGENT;
+	sctx = cred_tls_plain_server_ctx(k_xc, &agent_xc, NULL,
+	    CRED_MODE_AGENT, 1, &err);
+	ck_assert_ptr_nonnull(sctx);
+	ck_assert_int_eq(cred_tls_keep_secrets(sctx), 0);
+	cctx = cred_tls_client_ctx(&cl, &err);
+	ck_assert_ptr_nonnull(cctx);
+	ck_assert_int_eq(SSL_CTX_set_ciphersuites(cctx, suite), 1);
+	pair_run(p, sctx, cctx, NULL);
+	ck_assert_msg(p->s.done && p->c.done, "%s / %s", p->s.reason,
+	    p->c.reason);
+	ck_assert_msg(cred_tls_detach(p->s.ssl, r, why, sizeof(why)) == 0,
+	    "%s", why);
+	ck_assert_str_eq(rec13_suite_name(r->suite), suite);
+	SSL_free(p->s.ssl);	/* the server keeps only r and the socket */
+	p->s.ssl = NULL;
+}
+
+/* One whole record from the server's socket into buf; its length. */
+static size_t
+raw_record(int fd, uint8_t *buf, size_t cap)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	size_t		 have = 0;
+	long		 want;
+	ssize_t		 n;
+
+	for (;;) {
+		want = rec13_reclen(buf, have);
+		ck_assert_int_ge(want, 0);
+		if (want > 0 && have >= (size_t)want)
+			return have;
+		/* Read exactly what the record still needs. */
+		n = read(fd, buf + have, want > 0 ? (size_t)want - have :
+		    REC13_HLEN - have);
+		if (n == -1 && errno == EAGAIN) {
+			ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+			continue;
+		}
+		ck_assert_int_gt(n, 0);
+		have += (size_t)n;
+		ck_assert_uint_le(have, cap);
+	}
+}
+
+static void
+raw_write(int fd, const uint8_t *buf, size_t len)
+{
+	struct pollfd	 pfd = { fd, POLLOUT, 0 };
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EAGAIN) {
+			ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+			continue;
+		}
+		ck_assert_int_gt(n, 0);
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* The client writes msg; the server opens records until it has it all. */
+static void
+client_to_server(struct pair *p, struct rec13 *r, const uint8_t *msg,
+    size_t len, int expect_update)
+{
+	static uint8_t	 rec[REC13_HLEN + REC13_CT_MAX];
+	uint8_t		*got = malloc(len), *pt;
+	size_t		 have = 0, n, ptlen;
+	int		 w, due = 0, off = 0;
+	char		 why[200];
+	enum rec13_res	 res;
+
+	ck_assert_ptr_nonnull(got);
+	while (off < (int)len) {
+		w = SSL_write(p->c.ssl, msg + off, (int)len - off);
+		ck_assert_int_gt(w, 0);
+		off += w;
+	}
+	while (have < len) {
+		n = raw_record(p->s.fd, rec, sizeof(rec));
+		res = rec13_open(r, rec, n, &pt, &ptlen, &due, why, sizeof(why));
+		ck_assert_msg(res == REC13_DATA || res == REC13_NOTHING, "%s",
+		    why);
+		if (res == REC13_DATA) {
+			ck_assert_uint_le(have + ptlen, len);
+			memcpy(got + have, pt, ptlen);
+			have += ptlen;
+		}
+	}
+	ck_assert_int_eq(memcmp(got, msg, len), 0);
+	ck_assert_int_eq(due, expect_update);
+	free(got);
+}
+
+/* The server seals msg in records of at most REC13_PT_MAX; the client reads it. */
+static void
+server_to_client(struct pair *p, struct rec13 *r, const uint8_t *msg,
+    size_t len)
+{
+	static uint8_t	 rec[REC13_PT_MAX + REC13_OVERHEAD];
+	uint8_t		*got = malloc(len);
+	struct pollfd	 pfd = { p->c.fd, POLLIN, 0 };
+	size_t		 off, n, have = 0;
+	int		 k;
+
+	ck_assert_ptr_nonnull(got);
+	for (off = 0; off < len; off += n) {
+		n = len - off < REC13_PT_MAX ? len - off : REC13_PT_MAX;
+		ck_assert_uint_gt(rec13_seal(r, msg + off, n, rec), 0);
+		raw_write(p->s.fd, rec, n + REC13_OVERHEAD);
+	}
+	while (have < len) {
+		k = SSL_read(p->c.ssl, got + have, (int)(len - have));
+		if (k <= 0) {
+			ck_assert_int_eq(SSL_get_error(p->c.ssl, k),
+			    SSL_ERROR_WANT_READ);
+			ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+			continue;
+		}
+		have += (size_t)k;
+	}
+	ck_assert_int_eq(memcmp(got, msg, len), 0);
+	free(got);
+}
+
+static const char *const suites13[] = {
+	"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+	"TLS_CHACHA20_POLY1305_SHA256",
+};
+
+START_TEST(detach_each_suite)
+{
+	static uint8_t	 big[40000], rec[64];
+	struct rec13	 r;
+	struct pair	 p;
+	size_t		 i, n;
+	int		 k;
+	char		 c;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + _i);
+	detach_pair(&p, suites13[_i], &r);
+	client_to_server(&p, &r, (const uint8_t *)"ping", 4, 0);
+	server_to_client(&p, &r, (const uint8_t *)"pong", 4);
+	/* Several records each way, the largest and the smallest. */
+	client_to_server(&p, &r, big, sizeof(big), 0);
+	server_to_client(&p, &r, big, sizeof(big));
+	server_to_client(&p, &r, big, REC13_PT_MAX);
+	server_to_client(&p, &r, big, 1);
+	for (i = 0; i < 50; i++)
+		client_to_server(&p, &r, big + i, 1 + i * 13, 0);
+
+	/* The client updates its keys and asks for ours. */
+	ck_assert_int_eq(SSL_key_update(p.c.ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+	client_to_server(&p, &r, (const uint8_t *)"after", 5, 1);
+	n = rec13_seal_keyupdate(&r, rec);
+	ck_assert_uint_gt(n, 0);
+	raw_write(p.s.fd, rec, n);
+	server_to_client(&p, &r, (const uint8_t *)"reply", 5);
+	client_to_server(&p, &r, big, 3000, 0);
+	/* An update nobody asked for, each way. */
+	ck_assert_int_eq(SSL_key_update(p.c.ssl, SSL_KEY_UPDATE_NOT_REQUESTED),
+	    1);
+	client_to_server(&p, &r, (const uint8_t *)"x", 1, 0);
+	n = rec13_seal_keyupdate(&r, rec);
+	raw_write(p.s.fd, rec, n);
+	server_to_client(&p, &r, big, 20000);
+
+	/* Our close_notify: the client reads a clean end. */
+	n = rec13_seal_close(&r, rec);
+	ck_assert_uint_gt(n, 0);
+	raw_write(p.s.fd, rec, n);
+	k = SSL_read(p.c.ssl, &c, 1);
+	ck_assert_int_eq(k, 0);
+	ck_assert_int_eq(SSL_get_error(p.c.ssl, k), SSL_ERROR_ZERO_RETURN);
+	rec13_wipe(&r);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(detach_peer_close_and_tamper)
+{
+	static uint8_t	 rec[REC13_HLEN + REC13_CT_MAX], bad[sizeof(rec)];
+	struct rec13	 r, copy;
+	struct pair	 p;
+	uint8_t		*pt;
+	size_t		 n, ptlen;
+	int		 due = 0;
+	char		 why[200];
+
+	detach_pair(&p, "TLS_AES_256_GCM_SHA384", &r);
+	ck_assert_int_eq(SSL_write(p.c.ssl, "secret", 6), 6);
+	n = raw_record(p.s.fd, rec, sizeof(rec));
+	/*
+	 * Any flipped bit (header, body or tag) fails authentication.  A
+	 * failed open leaves garbage in place: work on copies.
+	 */
+	memcpy(bad, rec, n);
+	bad[3 + 2] ^= 0x01;
+	copy = r;
+	ck_assert_int_eq(rec13_open(&copy, bad, n, &pt, &ptlen, &due, why,
+	    sizeof(why)), REC13_ERROR);
+	ck_assert_ptr_nonnull(strstr(why, "bad_record_mac"));
+	memcpy(bad, rec, n);
+	bad[n - 1] ^= 0x80;
+	copy = r;
+	ck_assert_int_eq(rec13_open(&copy, bad, n, &pt, &ptlen, &due, why,
+	    sizeof(why)), REC13_ERROR);
+	memcpy(bad, rec, n);
+	bad[1] = 0x01;	/* the header is authenticated too */
+	copy = r;
+	ck_assert_int_eq(rec13_open(&copy, bad, n, &pt, &ptlen, &due, why,
+	    sizeof(why)), REC13_ERROR);
+	ck_assert_int_eq(rec13_open(&r, rec, n, &pt, &ptlen, &due, why,
+	    sizeof(why)), REC13_DATA);
+	ck_assert_uint_eq(ptlen, 6);
+	ck_assert_int_eq(memcmp(pt, "secret", 6), 0);
+	/* A replayed record has the wrong sequence number. */
+	ck_assert_int_eq(SSL_write(p.c.ssl, "two", 3), 3);
+	n = raw_record(p.s.fd, rec, sizeof(rec));
+	memcpy(bad, rec, n);
+	ck_assert_int_eq(rec13_open(&r, rec, n, &pt, &ptlen, &due, why,
+	    sizeof(why)), REC13_DATA);
+	ck_assert_int_eq(rec13_open(&r, bad, n, &pt, &ptlen, &due, why,
+	    sizeof(why)), REC13_ERROR);
+	/* The client's close_notify. */
+	ck_assert_int_eq(SSL_shutdown(p.c.ssl), 0);
+	n = raw_record(p.s.fd, rec, sizeof(rec));
+	ck_assert_int_eq(rec13_open(&r, rec, n, &pt, &ptlen, &due, why,
+	    sizeof(why)), REC13_CLOSE);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(detach_refusals)
+{
+	struct cred_tls_client	 cl;
+	struct cred_err		 err;
+	struct rec13		 r;
+	struct pair		 p;
+	uint8_t			 rec[64], *pt, sec[48] = { 0 };
+	size_t			 ptlen;
+	int			 due = 0;
+	char			 why[200];
+
+	/* A context that did not keep its secrets cannot detach. */
+	memset(&cl, 0, sizeof(cl));
+	cl.key = k_ep;
+	cl.chain = &agent_ep;
+	cl.mode = CRED_MODE_AGENT;
+	pair_run(&p, cred_tls_plain_server_ctx(k_xc, &agent_xc, NULL,
+	    CRED_MODE_AGENT, 1, &err), cred_tls_client_ctx(&cl, &err), NULL);
+	ck_assert(p.s.done && p.c.done);
+	ck_assert_int_eq(cred_tls_detach(p.s.ssl, &r, why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "not kept"));
+	pair_free(&p);
+
+	/* rec13 alone. */
+	ck_assert_int_eq(rec13_init(&r, 0x1304, sec, sec, 32, why,
+	    sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "0x1304"));
+	ck_assert_int_eq(rec13_init(&r, 0x1302, sec, sec, 32, why,
+	    sizeof(why)), -1);
+	ck_assert_int_eq(rec13_init(&r, 0x1301, sec, sec, 32, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(rec13_reclen((const uint8_t *)"\x17\x03\x03", 3), 0);
+	ck_assert_int_eq(rec13_reclen((const uint8_t *)"\x17\x03\x03\x41\x01",
+	    5), -1);
+	ck_assert_int_eq(rec13_reclen((const uint8_t *)"\x17\x03\x03\x41\x00",
+	    5), 5 + 16640);
+	memcpy(rec, "\x15\x03\x03\x00\x02\x01\x00", 7);	/* a clear alert */
+	ck_assert_int_eq(rec13_open(&r, rec, 7, &pt, &ptlen, &due, why,
+	    sizeof(why)), REC13_ERROR);
+	ck_assert_ptr_nonnull(strstr(why, "alert record in the clear"));
+	memcpy(rec, "\x17\x03\x03\x00\x03\x01\x02\x03", 8);	/* too short */
+	ck_assert_int_eq(rec13_open(&r, rec, 8, &pt, &ptlen, &due, why,
+	    sizeof(why)), REC13_ERROR);
+	ck_assert_ptr_nonnull(strstr(why, "too short"));
+	ck_assert_uint_eq(rec13_seal(&r, rec, REC13_PT_MAX + 1, rec), 0);
+	/* Our own records open with the mirrored state. */
+	{
+		struct rec13	 peer;
+		uint8_t		 out[64];
+		size_t		 n;
+
+		ck_assert_int_eq(rec13_init(&peer, 0x1301, sec, sec, 32, why,
+		    sizeof(why)), 0);
+		n = rec13_seal(&r, (const uint8_t *)"abc", 3, out);
+		ck_assert_uint_eq(n, 3 + REC13_OVERHEAD);
+		ck_assert_int_eq(rec13_open(&peer, out, n, &pt, &ptlen, &due,
+		    why, sizeof(why)), REC13_DATA);
+		ck_assert_uint_eq(ptlen, 3);
+		n = rec13_seal_keyupdate(&r, out);
+		ck_assert_int_eq(rec13_open(&peer, out, n, &pt, &ptlen, &due,
+		    why, sizeof(why)), REC13_NOTHING);
+		ck_assert_int_eq(due, 0);
+		n = rec13_seal(&r, (const uint8_t *)"def", 3, out);
+		ck_assert_int_eq(rec13_open(&peer, out, n, &pt, &ptlen, &due,
+		    why, sizeof(why)), REC13_DATA);
+		ck_assert_int_eq(memcmp(pt, "def", 3), 0);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -544,6 +873,13 @@ suite(void)
 	tcase_add_test(tc, agent_links);
 	tcase_add_test(tc, tls13_only);
 	tcase_add_test(tc, server_config_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("detach");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, detach_each_suite, 0,
+	    (int)(sizeof(suites13) / sizeof(suites13[0])));
+	tcase_add_test(tc, detach_peer_close_and_tamper);
+	tcase_add_test(tc, detach_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }
