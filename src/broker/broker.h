@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 
 #include "broker/pure/bk.h"
+#include "cred/rec13.h"
 
 /* A subscriber that lets this much pile up unread is dropped. */
 #define BKD_OUT_MAX		(4u << 20)
@@ -38,18 +39,28 @@ struct bconn {
 	enum bk_side	 side;
 	enum bconn_state state;
 	int		 fd;
+	short		 watching;	/* the flags ev is added with */
 	char		 ip[64];
 	char		 agent[2 * BK_KEY_LEN + 1];	/* hex, for throttling */
 	char		 ctx[128];	/* log context */
-	SSL		*ssl;
-	struct bufferevent *bev;
+	SSL		*ssl;		/* only during the handshake */
+	struct rec13	 rec;		/* afterwards: our own record layer */
+	int		 detached;	/* rec is in use */
+	struct event	*ev;		/* the socket */
 	struct event	*timer;
+	/* Buffers exist only while something is half-way (NULL when idle). */
+	uint8_t		*in;		/* a partial TLS record */
+	size_t		 inlen;
+	uint8_t		*msg;		/* a partial broker message (plaintext) */
+	size_t		 msglen, msgcap;
+	uint8_t		*out;		/* sealed records not yet written */
+	size_t		 outoff, outlen, outcap;
 	struct bk_conn	 pc;
 	int		 has_pc;
 	int		 accepted;	/* a request was accepted */
 	int		 hs_counted;	/* counted in the address's handshakes */
-	const char	*dead_why;	/* closed later, from the reaper */
-	char		 dead_buf[160];
+	int		 busy;		/* inside conn_io: conn_close does not free */
+	char		*dead_why;	/* closed later, from the reaper */
 };
 TAILQ_HEAD(bconnq, bconn);
 

@@ -214,6 +214,13 @@ load_creds(const struct bk_conf *c, char *why, size_t whylen)
 	if ((ctx = cred_tls_plain_server_ctx(key, &certs, roots.n > 0 ? &roots : NULL,
 	    CRED_MODE_AGENT, 1, &err)) == NULL)
 		snprintf(why, whylen, "TLS server context: %s", err.msg);
+	else if (cred_tls_keep_secrets(ctx) == -1) {
+		/* Established connections leave OpenSSL (net.c). */
+		snprintf(why, whylen, "TLS server context: cannot set the "
+		    "TLS 1.3 cipher suites");
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+	}
 out:
 	cred_chain_free(&chain);
 	cred_certs_free(&certs);

@@ -1,11 +1,16 @@
 /*
  * net.c: the broker's sockets.  Listeners for both ports; per connection an
  * agent-mode TLS server (a handshake timeout, the client's agent key taken
- * from its verified certificate), byte-stream reassembly of messages that
- * clients write as several records, a bounded input and output, and one
- * close funnel with a reason.  Idle established clients are never timed
- * out: TCP keepalive finds dead ones.  A peer refused several times in a
- * row (by agent key) is answered more slowly.
+ * from its verified certificate), then our own TLS 1.3 record layer:
+ * once the handshake is done the connection leaves OpenSSL
+ * (cred_tls_detach, cred/rec13.h), because a broker holds one connection
+ * per subscription, mostly idle, and OpenSSL's state for one is about
+ * 14 KiB.  Then byte-stream reassembly of records and of messages that
+ * clients write as several records, a bounded output, buffers that exist
+ * only while something is half-way, and one close funnel with a reason.
+ * Idle established clients are never timed out: TCP keepalive finds dead
+ * ones.  A peer refused several times in a row (by agent key) is answered
+ * more slowly.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -22,9 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 
@@ -44,11 +46,23 @@ static void	 listener_resume(evutil_socket_t, short, void *);
 static void	 conn_new(struct bkd *, enum bk_side, int, const struct sockaddr *,
 		    socklen_t);
 static void	 conn_start_tls(struct bconn *);
+static int	 conn_watch(struct bconn *, short);
+static void	 conn_rewatch(struct bconn *);
+static void	 conn_handshake(struct bconn *);
 static void	 conn_delay_cb(evutil_socket_t, short, void *);
 static void	 conn_timeout(evutil_socket_t, short, void *);
-static void	 conn_event(struct bufferevent *, short, void *);
-static void	 conn_read(struct bufferevent *, void *);
+static void	 conn_io(evutil_socket_t, short, void *);
 static void	 conn_established(struct bconn *);
+static void	 conn_readable(struct bconn *);
+static int	 conn_read_result(struct bconn *, ssize_t);
+static void	 conn_record(struct bconn *, uint8_t *, size_t);
+static void	 conn_plaintext(struct bconn *, const uint8_t *, size_t);
+static int	 conn_msg_len(struct bconn *, const uint8_t *, size_t, size_t *);
+static void	 conn_message(struct bconn *, const uint8_t *, size_t);
+static int	 conn_seal(struct bconn *, const uint8_t *, size_t);
+static int	 conn_reserve(struct bconn *, size_t);
+static int	 conn_out(struct bconn *, const uint8_t *, size_t);
+static int	 conn_flush(struct bconn *);
 static void	 conn_close(struct bconn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	 conn_doom(struct bconn *, const char *);
@@ -202,8 +216,9 @@ conn_new(struct bkd *d, enum bk_side side, int fd, const struct sockaddr *sa,
 	TAILQ_INSERT_TAIL(&d->conns, bc, entry);
 	d->nconns++;
 	set_sockopts(fd);
-	if ((bc->timer = evtimer_new(d->base, conn_timeout, bc)) == NULL)
-		fatalx("evtimer_new failed");
+	if ((bc->timer = evtimer_new(d->base, conn_timeout, bc)) == NULL ||
+	    (bc->ev = event_new(d->base, fd, 0, conn_io, bc)) == NULL)
+		fatalx("event_new failed");
 	log_cdebug(bc->ctx, "new %s connection", side == BK_SIDE_PUB ?
 	    "publisher" : "subscriber");
 	/* A flood of silent connections from one address starves only it. */
@@ -219,6 +234,41 @@ conn_new(struct bkd *d, enum bk_side side, int fd, const struct sockaddr *sa,
 	conn_start_tls(bc);
 }
 
+/*
+ * Watch the socket for what the connection needs now: the handshake's
+ * wish, or reading (unless throttled) plus writing while output waits.
+ */
+static int
+conn_watch(struct bconn *bc, short what)
+{
+	if (what == bc->watching)
+		return 0;
+	event_del(bc->ev);
+	bc->watching = 0;
+	if (what == 0)
+		return 0;
+	event_assign(bc->ev, bc->d->base, bc->fd, what | EV_PERSIST, conn_io,
+	    bc);
+	if (event_add(bc->ev, NULL) == -1)
+		return -1;
+	bc->watching = what;
+	return 0;
+}
+
+/* After the handshake: read unless throttled, write while output waits. */
+static void
+conn_rewatch(struct bconn *bc)
+{
+	short	 what = 0;
+
+	if (bc->state == BC_OPEN)
+		what |= EV_READ;
+	if (bc->outlen > bc->outoff)
+		what |= EV_WRITE;
+	if (conn_watch(bc, what) == -1)
+		conn_doom(bc, "cannot watch the connection");
+}
+
 /* The throttle's pause is over: read the client's requests now. */
 static void
 conn_delay_cb(evutil_socket_t fd, short ev, void *arg)
@@ -230,11 +280,9 @@ conn_delay_cb(evutil_socket_t fd, short ev, void *arg)
 	bc->state = BC_OPEN;
 	event_assign(bc->timer, bc->d->base, -1, 0, conn_timeout, bc);
 	timer_ns(bc->timer, bc->d->conf->request_timeout);
-	if (bufferevent_enable(bc->bev, EV_READ) == -1) {
+	if (conn_watch(bc, EV_READ | (bc->outlen > bc->outoff ? EV_WRITE : 0))
+	    == -1)
 		conn_close(bc, "cannot watch the connection: %s", strerror(errno));
-		return;
-	}
-	conn_read(bc->bev, bc);
 }
 
 static void
@@ -243,38 +291,62 @@ conn_start_tls(struct bconn *bc)
 	struct bkd	*d = bc->d;
 
 	bc->state = BC_HANDSHAKE;
-	if ((bc->ssl = SSL_new(d->ctx)) == NULL) {
+	if ((bc->ssl = SSL_new(d->ctx)) == NULL || SSL_set_fd(bc->ssl,
+	    bc->fd) != 1) {
 		conn_close(bc, "cannot create a TLS session");
 		return;
 	}
+	SSL_set_accept_state(bc->ssl);
 	SSL_set_options(bc->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
-	/* Idle subscriptions are the common case: no 16 KiB buffers for them. */
-	SSL_set_mode(bc->ssl, SSL_MODE_RELEASE_BUFFERS);
-	bc->bev = bufferevent_openssl_socket_new(d->base, bc->fd, bc->ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bc->bev == NULL) {
-		SSL_free(bc->ssl);
-		bc->ssl = NULL;
-		conn_close(bc, "cannot create a TLS buffer");
-		return;
-	}
-	bc->fd = -1;	/* the bufferevent owns it now */
-	bufferevent_openssl_set_allow_dirty_shutdown(bc->bev, 1);
-	/*
-	 * Each read reserves its size in the input buffer, and an idle
-	 * connection keeps that empty reservation: small reads keep an idle
-	 * subscription small (broker messages are a few hundred bytes).
-	 */
-	bufferevent_set_max_single_read(bc->bev, 1024);
-	bufferevent_setcb(bc->bev, conn_read, NULL, conn_event, bc);
-	/* Never buffer more than one largest message (a certificate) and a header. */
-	bufferevent_setwatermark(bc->bev, EV_READ, 0, PL_HLEN +
-	    (BK_CERT_MAX > BK_BODY_MAX ? BK_CERT_MAX : BK_BODY_MAX));
-	if (bufferevent_enable(bc->bev, EV_READ | EV_WRITE) == -1) {
-		conn_close(bc, "cannot watch the connection: %s", strerror(errno));
-		return;
-	}
 	timer_ns(bc->timer, d->conf->handshake_timeout);
+	/* The client speaks first. */
+	if (conn_watch(bc, EV_READ) == -1)
+		conn_close(bc, "cannot watch the connection: %s", strerror(errno));
+}
+
+static void
+conn_handshake(struct bconn *bc)
+{
+	unsigned long	 e;
+	char		 why[300];
+	int		 r;
+
+	ERR_clear_error();
+	if ((r = SSL_do_handshake(bc->ssl)) == 1) {
+		conn_established(bc);
+		return;
+	}
+	switch (SSL_get_error(bc->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		r = conn_watch(bc, EV_READ);
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		r = conn_watch(bc, EV_WRITE);
+		break;
+	case SSL_ERROR_ZERO_RETURN:
+		conn_close(bc, "closed during the TLS handshake");
+		return;
+	case SSL_ERROR_SYSCALL:
+		if ((e = ERR_peek_error()) == 0) {
+			if (errno == 0 || errno == ECONNRESET || errno == EPIPE)
+				conn_close(bc, "closed during the TLS handshake%s%s",
+				    errno != 0 ? ": " : "", errno != 0 ?
+				    strerror(errno) : "");
+			else
+				conn_close(bc, "TLS handshake failed: %s",
+				    strerror(errno));
+			return;
+		}
+		/* FALLTHROUGH */
+	default:
+		e = ERR_peek_error();
+		cred_tls_reason(bc->ssl, e, why, sizeof(why));
+		ERR_clear_error();
+		conn_close(bc, "TLS handshake failed: %s", why);
+		return;
+	}
+	if (r == -1)
+		conn_close(bc, "cannot watch the connection: %s", strerror(errno));
 }
 
 static void
@@ -294,40 +366,42 @@ conn_timeout(evutil_socket_t fd, short ev, void *arg)
 		conn_close(bc, "a message was begun but not finished in time");
 }
 
+/*
+ * Everything a socket event leads to runs with bc->busy set: a close deep
+ * inside (a bad record, a refused message) tears the connection down but
+ * leaves the struct to be freed here, once nothing up the stack uses it.
+ */
 static void
-conn_event(struct bufferevent *bev, short what, void *arg)
+conn_io(evutil_socket_t fd, short what, void *arg)
 {
 	struct bconn	*bc = arg;
-	unsigned long	 e;
-	char		 why[300];
 
-	if (what & BEV_EVENT_CONNECTED) {
-		conn_established(bc);
-		return;
-	}
-	if (bc->state == BC_HANDSHAKE) {
-		if (what & BEV_EVENT_EOF)
-			conn_close(bc, "closed during the TLS handshake");
-		else {
-			e = bufferevent_get_openssl_error(bev);
-			cred_tls_reason(bc->ssl, e, why, sizeof(why));
-			conn_close(bc, "TLS handshake failed: %s", why);
-		}
-		return;
-	}
-	if (what & BEV_EVENT_EOF)
-		conn_close(bc, "peer closed the connection");
+	(void)fd;
+	bc->busy = 1;
+	if (bc->state == BC_HANDSHAKE)
+		conn_handshake(bc);
 	else {
-		e = bufferevent_get_openssl_error(bev);
-		if (e != 0)
-			cred_tls_reason(bc->ssl, e, why, sizeof(why));
-		else
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-		conn_close(bc, "connection error: %s", why);
+		if ((what & EV_WRITE) && conn_flush(bc) == -1)
+			conn_close(bc, "%s", bc->dead_why != NULL ?
+			    bc->dead_why : "write failed");
+		if ((what & EV_READ) && bc->state == BC_OPEN &&
+		    bc->dead_why == NULL)
+			conn_readable(bc);
+		if (bc->state != BC_DEAD && bc->dead_why == NULL)
+			conn_rewatch(bc);
 	}
+	bc->busy = 0;
+	if (bc->state == BC_DEAD)
+		free(bc);
 }
 
-/* The client's agent key is the subject key of its one verified certificate. */
+/*
+ * The client's agent key is the subject key of its one verified
+ * certificate.  That key and the traffic secrets are all a broker keeps of
+ * the handshake: the connection leaves OpenSSL here (cred_tls_detach), so
+ * an idle subscription costs a few hundred bytes instead of OpenSSL's
+ * SSL object, session and the client's certificate (about 14 KiB).
+ */
 static void
 conn_established(struct bconn *bc)
 {
@@ -335,6 +409,7 @@ conn_established(struct bconn *bc)
 	struct throttle		*t;
 	uint64_t		 ms;
 	unsigned		 n;
+	char			 why[200];
 
 	hs_done(bc);
 	ch = cred_tls_peer_chain(bc->ssl);
@@ -342,13 +417,20 @@ conn_established(struct bconn *bc)
 		conn_close(bc, "client presented no agent certificate");
 		return;
 	}
-	bc->state = BC_OPEN;
 	bk_conn_init(&bc->pc, &bc->d->st, bc->side, bc, ch->cert[0].key);
 	bc->has_pc = 1;
 	pl_hex(ch->cert[0].key, BK_KEY_LEN, bc->agent);
-	log_cdebug(bc->ctx, "TLS established, agent key %.16s...", bc->agent);
-	/* The agent key is all a broker keeps of the handshake. */
+	if (cred_tls_detach(bc->ssl, &bc->rec, why, sizeof(why)) == -1) {
+		conn_close(bc, "cannot take the TLS connection over: %s", why);
+		return;
+	}
+	bc->detached = 1;
+	log_cdebug(bc->ctx, "TLS established (%s), agent key %.16s...",
+	    rec13_suite_name(bc->rec.suite), bc->agent);
 	cred_tls_release(bc->ssl);
+	SSL_free(bc->ssl);	/* the socket stays ours (SSL_set_fd) */
+	bc->ssl = NULL;
+	bc->state = BC_OPEN;
 	/*
 	 * A client refused again and again (a 1.1.0 endpoint retries at once,
 	 * about 11 times a second) waits before its requests are read: 100 ms
@@ -363,76 +445,341 @@ conn_established(struct bconn *bc)
 		log_cinfo(bc->ctx, "refused %u times in a row: answering in %llu ms",
 		    t->refused, (unsigned long long)ms);
 		bc->state = BC_DELAYED;
-		bufferevent_disable(bc->bev, EV_READ);
+		if (conn_watch(bc, 0) == -1)
+			return;
 		evtimer_del(bc->timer);
 		event_assign(bc->timer, bc->d->base, -1, 0, conn_delay_cb, bc);
 		timer_ns(bc->timer, ms * 1000000ull);
 		return;
 	}
 	timer_ns(bc->timer, bc->d->conf->request_timeout);
-	conn_read(bc->bev, bc);
+	if (conn_watch(bc, EV_READ) == -1)
+		conn_close(bc, "cannot watch the connection: %s", strerror(errno));
 }
 
-/* Reassemble whole messages from the byte stream and hand them on. */
+/*
+ * Read what the socket has, at most a few records' worth per call (the
+ * loop is level-triggered).  Whole records are opened straight from the
+ * stack buffer; only a record cut by the read is kept, in bc->in.
+ */
 static void
-conn_read(struct bufferevent *bev, void *arg)
+conn_readable(struct bconn *bc)
 {
-	struct bconn	*bc = arg;
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	struct timespec	 ts;
-	uint8_t		 h[PL_HLEN], *m;
-	size_t		 bodylen, max, len;
-	char		 why[512];
+	uint8_t		 buf[REC13_HLEN + REC13_CT_MAX], *rec;
+	size_t		 off, have;
+	ssize_t		 n;
+	long		 need;
+	int		 i;
 
-	while (bc->state == BC_OPEN && bc->dead_why == NULL) {
-		if (evbuffer_copyout(in, h, PL_HLEN) < PL_HLEN)
-			break;
-		bodylen = pl_get32(h) & 0xFFFFFFu;
-		max = bk_conn_body_max(&bc->pc, h[0]);
-		if (max == 0 || bodylen > max) {
-			if (bc->pc.sub != NULL)
-				conn_close(bc, "%s (0x%02x) after the subscription was "
-				    "made (a subscriber sends nothing more)",
-				    pl_type_name(h[0]), h[0]);
-			else if (max == 0)
-				conn_close(bc, "unexpected message %s (0x%02x) on the %s "
-				    "port", pl_type_name(h[0]), h[0], bc->side ==
-				    BK_SIDE_PUB ? "publisher" : "subscriber");
-			else
-				conn_close(bc, "%s body of %zu bytes (limit %zu)",
-				    pl_type_name(h[0]), bodylen, max);
+	for (i = 0; i < 4 && bc->state == BC_OPEN && bc->dead_why == NULL;
+	    i++) {
+		if (bc->inlen > 0) {
+			/* Finish the cut record: read only what it lacks. */
+			need = rec13_reclen(bc->in, bc->inlen);
+			n = read(bc->fd, bc->in + bc->inlen, need > 0 ?
+			    (size_t)need - bc->inlen : REC13_HLEN - bc->inlen);
+			if (conn_read_result(bc, n) == -1)
+				return;
+			bc->inlen += (size_t)n;
+			need = rec13_reclen(bc->in, bc->inlen);
+			if (need < 0) {
+				bc->detached = 0;
+				conn_close(bc, "TLS record longer than %u bytes",
+				    REC13_CT_MAX);
+				return;
+			}
+			if (need == 0 || bc->inlen < (size_t)need)
+				continue;
+			rec = bc->in;
+			have = bc->inlen;
+			bc->in = NULL;
+			bc->inlen = 0;
+			conn_record(bc, rec, have);
+			free(rec);
+			continue;
+		}
+		n = read(bc->fd, buf, sizeof(buf));
+		if (conn_read_result(bc, n) == -1)
 			return;
+		for (off = 0; bc->state == BC_OPEN && bc->dead_why == NULL;) {
+			need = rec13_reclen(buf + off, (size_t)n - off);
+			if (need < 0) {
+				bc->detached = 0;
+				conn_close(bc, "TLS record longer than %u bytes",
+				    REC13_CT_MAX);
+				return;
+			}
+			if (need == 0 || (size_t)n - off < (size_t)need)
+				break;
+			conn_record(bc, buf + off, (size_t)need);
+			off += (size_t)need;
 		}
-		len = PL_HLEN + bodylen;
-		if (evbuffer_get_length(in) < len)
-			break;
-		if ((m = evbuffer_pullup(in, (ssize_t)len)) == NULL)
-			fatalx("evbuffer_pullup failed");
-		clock_gettime(CLOCK_REALTIME, &ts);
-		if (bk_conn_msg(&bc->pc, m, len, (int64_t)ts.tv_sec,
-		    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
-		    why, sizeof(why)) == -1) {
-			conn_close(bc, "%s", why);
+		if (bc->state != BC_OPEN || bc->dead_why != NULL)
 			return;
+		if (off < (size_t)n) {
+			bc->in = xmalloc(REC13_HLEN + REC13_CT_MAX);
+			bc->inlen = (size_t)n - off;
+			memcpy(bc->in, buf + off, bc->inlen);
 		}
-		evbuffer_drain(in, len);
-		if (!bc->accepted && bc->pc.naccepted > 0) {
-			struct throttle	*t;
-
-			bc->accepted = 1;
-			if ((t = throttle_get(bc->d, bc->agent, 0)) != NULL)
-				t->refused = 0;
-		}
-		if (bc->side == BK_SIDE_PUB)
-			bkd_expiry_rearm(bc->d);
+		if ((size_t)n < sizeof(buf))
+			break;	/* the socket is most likely drained */
 	}
 	if (bc->state != BC_OPEN || bc->dead_why != NULL)
 		return;
 	/* Idle established clients wait forever; a half message does not. */
-	if (bc->accepted && evbuffer_get_length(in) == 0)
+	if (bc->accepted && bc->inlen == 0 && bc->msglen == 0)
 		evtimer_del(bc->timer);
-	else if (bc->accepted || evbuffer_get_length(in) == 0)
+	else if (bc->accepted || (bc->inlen == 0 && bc->msglen == 0))
 		timer_ns(bc->timer, bc->d->conf->request_timeout);
+}
+
+/* 0: n bytes were read; -1: nothing to do now, or the connection ended. */
+static int
+conn_read_result(struct bconn *bc, ssize_t n)
+{
+	if (n > 0)
+		return 0;
+	if (n == 0)
+		conn_close(bc, "peer closed the connection");
+	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		conn_close(bc, "connection error: %s", strerror(errno));
+	return -1;
+}
+
+/* One whole TLS record. */
+static void
+conn_record(struct bconn *bc, uint8_t *rec, size_t len)
+{
+	uint8_t		*pt, ku[REC13_OVERHEAD + 8];
+	size_t		 ptlen, n;
+	int		 due = 0;
+	char		 why[200];
+
+	switch (rec13_open(&bc->rec, rec, len, &pt, &ptlen, &due, why,
+	    sizeof(why))) {
+	case REC13_DATA:
+		conn_plaintext(bc, pt, ptlen);
+		return;
+	case REC13_NOTHING:
+		if (due) {
+			/* The peer's KeyUpdate asks for ours (RFC 8446 §4.6.3). */
+			if ((n = rec13_seal_keyupdate(&bc->rec, ku)) == 0 ||
+			    conn_out(bc, ku, n) == -1)
+				conn_doom(bc, "cannot answer the peer's KeyUpdate");
+		}
+		return;
+	case REC13_CLOSE:
+		conn_close(bc, "peer closed the connection (close_notify)");
+		return;
+	case REC13_ERROR:
+		bc->detached = 0;	/* no close_notify over a broken stream */
+		conn_close(bc, "TLS: %s", why);
+		return;
+	}
+}
+
+/* Reassemble broker messages from the plaintext and hand them on. */
+static void
+conn_plaintext(struct bconn *bc, const uint8_t *p, size_t n)
+{
+	const uint8_t	*m;
+	size_t		 take, len;
+
+	while (n > 0 && bc->state == BC_OPEN && bc->dead_why == NULL) {
+		if (bc->msglen == 0) {
+			/* Whole messages straight from the record. */
+			if (conn_msg_len(bc, p, n, &len) == -1)
+				return;
+			if (len != 0 && len <= n) {
+				conn_message(bc, p, len);
+				p += len;
+				n -= len;
+				continue;
+			}
+		}
+		/* A message cut by the record: gather it in bc->msg. */
+		if (bc->msg == NULL) {
+			bc->msgcap = PL_HLEN;
+			bc->msg = xmalloc(bc->msgcap);
+		}
+		if (bc->msglen < PL_HLEN)
+			take = PL_HLEN - bc->msglen;
+		else
+			take = bc->msgcap - bc->msglen;
+		if (take > n)
+			take = n;
+		memcpy(bc->msg + bc->msglen, p, take);
+		bc->msglen += take;
+		p += take;
+		n -= take;
+		if (bc->msglen < PL_HLEN)
+			return;
+		if (conn_msg_len(bc, bc->msg, bc->msglen, &len) == -1)
+			return;
+		if (bc->msgcap < len) {
+			bc->msg = xrealloc(bc->msg, len);
+			bc->msgcap = len;
+			continue;
+		}
+		if (bc->msglen < len)
+			continue;
+		m = bc->msg;
+		bc->msg = NULL;
+		bc->msglen = bc->msgcap = 0;
+		conn_message(bc, m, len);
+		free((void *)(uintptr_t)m);
+	}
+}
+
+/*
+ * The length of the message that starts at p (0 while its header is
+ * incomplete), or -1 when its type or size is not acceptable here (the
+ * connection is closed).
+ */
+static int
+conn_msg_len(struct bconn *bc, const uint8_t *p, size_t n, size_t *len)
+{
+	size_t	 bodylen, max;
+
+	*len = 0;
+	if (n < PL_HLEN)
+		return 0;
+	bodylen = pl_get32(p) & 0xFFFFFFu;
+	max = bk_conn_body_max(&bc->pc, p[0]);
+	if (max == 0 || bodylen > max) {
+		if (bc->pc.sub != NULL)
+			conn_close(bc, "%s (0x%02x) after the subscription was "
+			    "made (a subscriber sends nothing more)",
+			    pl_type_name(p[0]), p[0]);
+		else if (max == 0)
+			conn_close(bc, "unexpected message %s (0x%02x) on the %s "
+			    "port", pl_type_name(p[0]), p[0], bc->side ==
+			    BK_SIDE_PUB ? "publisher" : "subscriber");
+		else
+			conn_close(bc, "%s body of %zu bytes (limit %zu)",
+			    pl_type_name(p[0]), bodylen, max);
+		return -1;
+	}
+	*len = PL_HLEN + bodylen;
+	return 0;
+}
+
+static void
+conn_message(struct bconn *bc, const uint8_t *m, size_t len)
+{
+	struct timespec	 ts;
+	struct throttle	*t;
+	char		 why[512];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (bk_conn_msg(&bc->pc, m, len, (int64_t)ts.tv_sec,
+	    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+	    why, sizeof(why)) == -1) {
+		conn_close(bc, "%s", why);
+		return;
+	}
+	if (!bc->accepted && bc->pc.naccepted > 0) {
+		bc->accepted = 1;
+		if ((t = throttle_get(bc->d, bc->agent, 0)) != NULL)
+			t->refused = 0;
+	}
+	if (bc->side == BK_SIDE_PUB)
+		bkd_expiry_rearm(bc->d);
+}
+
+/* Seal plaintext into records at the end of the output; -1: over the limit. */
+static int
+conn_seal(struct bconn *bc, const uint8_t *m, size_t len)
+{
+	size_t	 chunk, need;
+
+	need = bc->outlen - bc->outoff + len + (len / REC13_PT_MAX + 1) *
+	    REC13_OVERHEAD;
+	if (need > BKD_OUT_MAX + REC13_OVERHEAD)
+		return -1;
+	do {
+		chunk = len < REC13_PT_MAX ? len : REC13_PT_MAX;
+		if (conn_reserve(bc, chunk + REC13_OVERHEAD) == -1)
+			return -1;
+		if ((chunk = rec13_seal(&bc->rec, m, chunk, bc->out +
+		    bc->outlen)) == 0)
+			return -1;
+		bc->outlen += chunk;
+		chunk -= REC13_OVERHEAD;
+		m += chunk;
+		len -= chunk;
+	} while (len > 0);
+	return 0;
+}
+
+/* Room for n more bytes at the end of the output. */
+static int
+conn_reserve(struct bconn *bc, size_t n)
+{
+	size_t	 cap;
+
+	if (bc->outoff > 0 && bc->outoff == bc->outlen)
+		bc->outoff = bc->outlen = 0;
+	if (bc->outlen + n <= bc->outcap)
+		return 0;
+	if (bc->outoff > 0) {
+		memmove(bc->out, bc->out + bc->outoff, bc->outlen - bc->outoff);
+		bc->outlen -= bc->outoff;
+		bc->outoff = 0;
+		if (bc->outlen + n <= bc->outcap)
+			return 0;
+	}
+	cap = bc->outcap > 0 ? bc->outcap : 1024;
+	while (cap < bc->outlen + n)
+		cap *= 2;
+	bc->out = xrealloc(bc->out, cap);
+	bc->outcap = cap;
+	return 0;
+}
+
+/* Queue sealed bytes as they are (KeyUpdate, close_notify) and write. */
+static int
+conn_out(struct bconn *bc, const uint8_t *rec, size_t n)
+{
+	if (conn_reserve(bc, n) == -1)
+		return -1;
+	memcpy(bc->out + bc->outlen, rec, n);
+	bc->outlen += n;
+	return conn_flush(bc);
+}
+
+/*
+ * Write what the socket takes now.  The buffer goes once empty, so an idle
+ * connection holds none.  -1: the peer is gone (dead_why says why, and the
+ * caller closes, or the reaper does).
+ */
+static int
+conn_flush(struct bconn *bc)
+{
+	ssize_t	 n;
+	char	 why[160];
+
+	while (bc->outoff < bc->outlen) {
+		n = write(bc->fd, bc->out + bc->outoff, bc->outlen - bc->outoff);
+		if (n > 0) {
+			bc->outoff += (size_t)n;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n == -1 && errno == EINTR)
+			continue;
+		snprintf(why, sizeof(why), "connection error: %s", n == 0 ?
+		    "write returned 0" : strerror(errno));
+		conn_doom(bc, why);
+		return -1;
+	}
+	if (bc->outoff == bc->outlen) {
+		free(bc->out);
+		bc->out = NULL;
+		bc->outoff = bc->outlen = bc->outcap = 0;
+	}
+	return 0;
 }
 
 /* The one way a connection ends. */
@@ -441,7 +788,9 @@ conn_close(struct bconn *bc, const char *fmt, ...)
 {
 	struct bkd	*d = bc->d;
 	struct throttle	*t;
+	uint8_t		 cn[REC13_OVERHEAD + 2];
 	char		 why[600];
+	size_t		 n;
 	va_list		 ap;
 
 	va_start(ap, fmt);
@@ -461,15 +810,35 @@ conn_close(struct bconn *bc, const char *fmt, ...)
 		bk_conn_clear(&bc->pc, bc->side == BK_SIDE_PUB ?
 		    "publisher connection closed" : "");
 	bc->state = BC_DEAD;
+	/*
+	 * Last words, if the socket takes them now: what was queued (an
+	 * error result, say) and a close_notify.  Never waited for.
+	 */
+	if (bc->detached && bc->dead_why == NULL &&
+	    (n = rec13_seal_close(&bc->rec, cn)) > 0)
+		(void)conn_out(bc, cn, n);
 	evtimer_del(bc->timer);
 	event_free(bc->timer);
-	if (bc->bev != NULL)
-		bufferevent_free(bc->bev);	/* frees the SSL, closes the socket */
-	else if (bc->fd != -1)
+	event_free(bc->ev);
+	if (bc->ssl != NULL) {
+		cred_tls_release(bc->ssl);
+		SSL_free(bc->ssl);
+	}
+	rec13_wipe(&bc->rec);
+	if (bc->fd != -1)
 		close(bc->fd);
+	free(bc->in);
+	free(bc->msg);
+	free(bc->out);
+	free(bc->dead_why);
+	bc->in = bc->msg = bc->out = NULL;
+	bc->inlen = bc->msglen = bc->outlen = bc->outoff = 0;
+	bc->dead_why = NULL;
+	bc->fd = -1;
 	TAILQ_REMOVE(&d->conns, bc, entry);
 	d->nconns--;
-	free(bc);
+	if (!bc->busy)
+		free(bc);	/* else conn_io frees it on its way out */
 }
 
 /* Close from the reaper, not from inside a store walk over subscriptions. */
@@ -478,8 +847,7 @@ conn_doom(struct bconn *bc, const char *why)
 {
 	if (bc->dead_why != NULL || bc->state == BC_DEAD)
 		return;
-	pl_strlcpy(bc->dead_buf, why, sizeof(bc->dead_buf));
-	bc->dead_why = bc->dead_buf;
+	bc->dead_why = xstrdup(why);
 	event_active(bc->d->reaper, EV_TIMEOUT, 0);
 }
 
@@ -560,16 +928,16 @@ static void
 ops_send(void *udata, const uint8_t *m, size_t len)
 {
 	struct bconn	*bc = udata;
-	struct evbuffer	*out;
 
-	if (bc->dead_why != NULL || bc->bev == NULL)
+	if (bc->dead_why != NULL || !bc->detached || bc->state == BC_DEAD)
 		return;
-	out = bufferevent_get_output(bc->bev);
-	if (evbuffer_get_length(out) + len > BKD_OUT_MAX) {
+	if (conn_seal(bc, m, len) == -1) {
 		conn_doom(bc, "peer does not read: output limit reached");
 		return;
 	}
-	evbuffer_add(out, m, len);
+	/* Write now; what the socket does not take waits for EV_WRITE. */
+	if (conn_flush(bc) == 0)
+		conn_rewatch(bc);
 }
 
 static void

@@ -146,12 +146,7 @@ grep -q "^result 0x0061" "$T/x.out" || fail "private channel with zero eopkey: $
 
 kill "$PUB1"
 bk_wait_log 'withdrew publication p1'
-_n=100
-while [ "$(bk_nfds)" != "$BASE" ]; do
-	[ "$_n" -gt 0 ] || { ls -l "/proc/$BKPID/fd" >&2; fail "descriptors: $(bk_nfds), baseline $BASE"; }
-	sleep 0.05
-	_n=$((_n - 1))
-done
+bk_wait_nfds "$BASE"
 bk_stop
 [ "$BKRC" = 0 ] || fail "pktlab-broker exited $BKRC"
 grep -q "stopped" "$T/broker.log" || fail "no clean stop"

@@ -26,6 +26,8 @@ Options:
     --hold S                   then keep the connection S seconds more,
                                printing what arrives (-1: until stdin ends)
     --timeout S                give up waiting after S seconds (default 20)
+    --emit                     print each message's bytes in hex, one line
+                               per argument, and exit (for xp_tlsclient)
 Exit 0 when every expected answer came, 1 otherwise.
 """
 
@@ -130,7 +132,7 @@ def show(t, body):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--no-cert", action="store_true")
@@ -138,8 +140,13 @@ def main():
     ap.add_argument("--notify", type=int, default=0)
     ap.add_argument("--hold", type=float, default=0)
     ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--emit", action="store_true")
     ap.add_argument("msgs", nargs="*")
     a = ap.parse_args()
+    if a.emit:
+        for m in a.msgs:
+            print(b"".join(build(m)).hex())
+        return 0
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_3
