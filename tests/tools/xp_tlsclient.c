@@ -45,10 +45,26 @@
 #include "cred/tls.h"
 
 static SSL	*ssl;
+static SSL_CTX	*ctx;
+static EVP_PKEY	*key;
+static struct cred_certs chain;
 static BIO	*mem;		/* --trickle/--tamper: the records, before the socket */
 static int	 fd, trickle, tamper, tampered;
 static uint8_t	 rbuf[1 << 17];
 static size_t	 rlen;
+
+/* Every way out frees everything (LeakSanitizer runs the tools too). */
+static void
+cleanup(void)
+{
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	cred_certs_free(&chain);
+	BIO_free(mem);
+	if (fd > 0)
+		close(fd);
+}
 
 static void
 die(const char *what)
@@ -223,7 +239,6 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cred_tls_client	 tc;
-	struct cred_certs	 chain;
 	struct cred_err		 err;
 	struct sockaddr_in	 sin;
 	const char		*certp = NULL, *keyp = NULL, *suite = NULL;
@@ -233,7 +248,6 @@ main(int argc, char **argv)
 	double			 hold = 0;
 	int			 c, port = 0, keyupdate = 0, huge = 0, pipeline = 0;
 	int			 notify = 0, closeit = 0, i, ok = 1, got;
-	SSL_CTX			*ctx;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -257,10 +271,12 @@ main(int argc, char **argv)
 		    "[options] HEXMSG...\n");
 		return 2;
 	}
+	/* After OpenSSL's own exit handler, so that ours runs first. */
+	OPENSSL_init_ssl(0, NULL);
+	atexit(cleanup);
 	memset(&tc, 0, sizeof(tc));
-	memset(&chain, 0, sizeof(chain));
 	if (cred_certs_load(&chain, &certp, 1, &err) == -1 ||
-	    (tc.key = cred_key_load(keyp, NULL, &err)) == NULL) {
+	    (key = tc.key = cred_key_load(keyp, NULL, &err)) == NULL) {
 		fprintf(stderr, "xp_tlsclient: %s\n", err.msg);
 		return 2;
 	}
@@ -334,10 +350,5 @@ main(int argc, char **argv)
 			show(type, body, blen);
 	}
 	fflush(stdout);
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
-	EVP_PKEY_free(tc.key);
-	cred_certs_free(&chain);
-	close(fd);
 	return ok ? 0 : 1;
 }
