@@ -439,6 +439,49 @@ START_TEST(test_store_expiry_and_fanout)
 }
 END_TEST
 
+/*
+ * The earliest pub_end is cached: publications added later or earlier move
+ * it, and withdrawing the earliest (its publisher gone) makes the next
+ * expire walk find the new one.
+ */
+START_TEST(test_store_next_expiry)
+{
+	struct bk_store	 st;
+	struct side	 p1, p2;
+	uint64_t	 e1 = NOW_NS + 1000, e2 = NOW_NS + 5000, e3 = NOW_NS + 9000;
+	uint8_t		 b[300];
+	char		 xd[200];
+
+	bk_store_init(&st, &ops, 7);
+	side_init(&p1, &st, BK_SIDE_PUB, C.k_xc);
+	side_init(&p2, &st, BK_SIDE_PUB, C.k_xc);
+	ck_assert_uint_eq(bk_store_expire(&st, NOW_NS), UINT64_MAX);
+	snprintf(xd, sizeof(xd), "pub_end=%llu;controller_addr=h;",
+	    (unsigned long long)e2);
+	ck_assert_int_eq(send_msg(&p2, PL_XPUB, b, body(b, public_ch, 6, zero,
+	    xd), NOW_NS), 0);
+	snprintf(xd, sizeof(xd), "pub_end=%llu;controller_addr=h;",
+	    (unsigned long long)e3);
+	ck_assert_int_eq(send_msg(&p2, PL_XPUB, b, body(b, public_ch, 6, zero,
+	    xd), NOW_NS), 0);
+	ck_assert_uint_eq(bk_store_expire(&st, NOW_NS), e2);
+	snprintf(xd, sizeof(xd), "pub_end=%llu;controller_addr=h;",
+	    (unsigned long long)e1);
+	ck_assert_int_eq(send_msg(&p1, PL_XPUB, b, body(b, public_ch, 6, zero,
+	    xd), NOW_NS), 0);
+	ck_assert_uint_eq(bk_store_expire(&st, NOW_NS), e1);
+	ck_assert_uint_eq(st.npubs, 3);
+	bk_conn_clear(&p1.c, "gone");	/* the earliest goes with p1 */
+	ck_assert_uint_eq(bk_store_expire(&st, NOW_NS), e2);
+	ck_assert_uint_eq(bk_store_expire(&st, e2), e3);
+	ck_assert_uint_eq(st.npubs, 1);
+	ck_assert_uint_eq(bk_store_expire(&st, e3), UINT64_MAX);
+	ck_assert_uint_eq(st.npubs, 0);
+	bk_conn_clear(&p2.c, "gone");
+	bk_store_clear(&st);
+}
+END_TEST
+
 /* Two shared channels still make one xnotify, with the publication's first. */
 START_TEST(test_two_channels_one_notify)
 {
@@ -546,6 +589,7 @@ main(void)
 	tcase_add_test(tc, test_sub_checks);
 	tcase_add_test(tc, test_store_deliver);
 	tcase_add_test(tc, test_store_expiry_and_fanout);
+	tcase_add_test(tc, test_store_next_expiry);
 	tcase_add_test(tc, test_two_channels_one_notify);
 	tcase_add_test(tc, test_conn_limits);
 	tcase_add_test(tc, test_conf);

@@ -96,6 +96,13 @@ struct bk_store {
 	struct bk_chent	**chtab;	/* subscriptions by channel, chained */
 	size_t		 chtabsz, nchent;
 	uint64_t	 ndelivered;
+	/*
+	 * The earliest pub_end, so that bk_store_expire (after every
+	 * publisher message) walks the publications only when one is due or
+	 * the earliest was withdrawn.
+	 */
+	uint64_t	 next_expiry;
+	int		 expiry_dirty;
 };
 
 /* One connection as the protocol sees it. */

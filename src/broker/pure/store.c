@@ -52,6 +52,7 @@ bk_store_init(struct bk_store *st, const struct bk_ops *ops, uint64_t seed)
 	memset(st, 0, sizeof(*st));
 	st->ops = ops;
 	st->seed = seed;
+	st->next_expiry = UINT64_MAX;
 	TAILQ_INIT(&st->pubs);
 	TAILQ_INIT(&st->subs);
 	st->tabsz = 64;
@@ -97,6 +98,8 @@ bk_store_publish(struct bk_store *st, struct bk_conn *c, const struct bk_req *r,
 	p->xlen = r->dlen;
 	p->hash = xhash(st->seed, p->xdescr, p->xlen);
 	p->pub_end = r->pub_end;
+	if (p->pub_end < st->next_expiry)
+		st->next_expiry = p->pub_end;
 	TAILQ_INSERT_TAIL(&st->pubs, p, entry);
 	TAILQ_INSERT_TAIL(&c->pubs, p, centry);
 	st->npubs++;
@@ -148,6 +151,8 @@ bk_store_withdraw(struct bk_store *st, struct bk_pub *p, const char *why)
 {
 	say(st, p->conn->udata, LOG_LVL_INFO, "withdrew publication p%llu: %s",
 	    (unsigned long long)p->id, why);
+	if (p->pub_end == st->next_expiry)
+		st->expiry_dirty = 1;
 	TAILQ_REMOVE(&st->pubs, p, entry);
 	TAILQ_REMOVE(&p->conn->pubs, p, centry);
 	st->npubs--;
@@ -175,6 +180,8 @@ bk_store_expire(struct bk_store *st, uint64_t now_ns)
 	struct bk_pub	*p, *n;
 	uint64_t	 next = UINT64_MAX;
 
+	if (!st->expiry_dirty && now_ns < st->next_expiry)
+		return st->next_expiry;
 	for (p = TAILQ_FIRST(&st->pubs); p != NULL; p = n) {
 		n = TAILQ_NEXT(p, entry);
 		if (p->pub_end <= now_ns)
@@ -182,6 +189,8 @@ bk_store_expire(struct bk_store *st, uint64_t now_ns)
 		else if (p->pub_end < next)
 			next = p->pub_end;
 	}
+	st->next_expiry = next;
+	st->expiry_dirty = 0;
 	return next;
 }
 
