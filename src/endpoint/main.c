@@ -35,6 +35,8 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#define EP_PROG	"pktlab-endpoint"	/* in usage errors and -V */
+
 #define DEFAULT_CONF	".pktlab/endpt.conf"
 
 struct creds {
@@ -44,8 +46,6 @@ struct creds {
 };
 
 static void	 usage(FILE *, int) __attribute__((noreturn));
-static void	 usage_error(const char *, ...)
-		    __attribute__((format(printf, 1, 2), noreturn));
 static char	*default_conf(void);
 static int	 load_conf(struct ep_conf *, const char *path, int must_exist);
 static void	 conf_diag(void *, enum ep_diag_level, unsigned, const char *);
@@ -100,14 +100,14 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			if (!pl_snikey_valid(optarg, strlen(optarg)))
-				usage_error("-k %s: an SNI key is 1 to 63 of "
+				pl_usage_exit(EP_PROG, "-k %s: an SNI key is 1 to 63 of "
 				    "[a-z0-9]", optarg);
 			snikey = optarg;
 			break;
 		case 'r':
 			if (pl_val_u64(optarg, strlen(optarg), &repeat, why,
 			    sizeof(why)) == -1)
-				usage_error("-r: %s", why);
+				pl_usage_exit(EP_PROG, "-r: %s", why);
 			repeat_set = 1;
 			break;
 		case 'q':
@@ -119,24 +119,24 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout, 0);
 		case 'V':
-			pl_print_version("pktlab-endpoint");
+			pl_print_version(EP_PROG);
 			return 0;
 		case OPT_INSECURE:
 			insecure = 1;
 			break;
 		default:
-			usage_error("unknown option or missing argument: %s",
+			pl_usage_exit(EP_PROG, "unknown option or missing argument: %s",
 			    argv[optind - 1]);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
-		usage_error("one controller address only, not %d arguments", argc);
+		pl_usage_exit(EP_PROG, "one controller address only, not %d arguments", argc);
 	log_set_level(level);
 	if (argc == 1 && pl_addr_split(argv[0], EP_PORT_DEFAULT, &hp, why,
 	    sizeof(why)) == -1)
-		usage_error("controller address %s", why);
+		pl_usage_exit(EP_PROG, "controller address %s", why);
 
 	ep_conf_init(&conf);
 	memset(&creds, 0, sizeof(creds));
@@ -150,7 +150,7 @@ main(int argc, char *argv[])
 
 		sub = 1;
 		if (insecure)
-			usage_error("--insecure-plaintext needs ADDR: a broker "
+			pl_usage_exit(EP_PROG, "--insecure-plaintext needs ADDR: a broker "
 			    "is always reached with TLS");
 		if (ep_conf_check_sub(&conf, conf_diag, &d) > 0) {
 			log_fatalx("%s: incomplete for subscription mode; give "
@@ -242,17 +242,6 @@ usage(FILE *f, int status)
 	exit(status);
 }
 
-static void
-usage_error(const char *fmt, ...)
-{
-	char	 msg[512];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	pl_usage_exit("pktlab-endpoint", "%s", msg);
-}
 
 static char *
 default_conf(void)

@@ -35,6 +35,8 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#define PX_PROG	"pktlab-proxy"	/* in usage errors and -V */
+
 #define DEFAULT_CONF	".pktlab/proxy.conf"
 #define ACCEPT_BURST	64
 #define ACCEPT_PAUSE_MS	100
@@ -42,8 +44,6 @@
 #define GC_INTERVAL_S	10
 
 static void	 usage(FILE *, int) __attribute__((noreturn));
-static void	 usage_error(const char *, ...)
-		    __attribute__((format(printf, 1, 2), noreturn));
 
 static const struct option longopts[] = {
 	{ "config",	required_argument,	NULL, 'c' },
@@ -361,7 +361,7 @@ main(int argc, char *argv[])
 	struct pl_hostport hp;
 	int ch, level = LOG_LVL_INFO, check = 0, status = 1;
 
-	log_init("pktlab-proxy", level);
+	log_init(PX_PROG, level);
 	opterr = 0;	/* one line of our own instead */
 	while ((ch = getopt_long(argc, argv, "c:a:e:tqvhV", longopts,
 	    NULL)) != -1) {
@@ -372,13 +372,13 @@ main(int argc, char *argv[])
 		case 'a':
 			if (pl_addr_split(optarg, PX_PORT_CTL, &hp, why,
 			    sizeof(why)) == -1)
-				usage_error("-a %s", why);
+				pl_usage_exit(PX_PROG, "-a %s", why);
 			ctl_addr = optarg;
 			break;
 		case 'e':
 			if (pl_addr_split(optarg, PX_PORT_EP, &hp, why,
 			    sizeof(why)) == -1)
-				usage_error("-e %s", why);
+				pl_usage_exit(PX_PROG, "-e %s", why);
 			ep_addr = optarg;
 			break;
 		case 't':
@@ -393,15 +393,15 @@ main(int argc, char *argv[])
 		case 'h':
 			usage(stdout, 0);
 		case 'V':
-			pl_print_version("pktlab-proxy");
+			pl_print_version(PX_PROG);
 			return 0;
 		default:
-			pl_usage_exit("pktlab-proxy", "unknown option or missing "
+			pl_usage_exit(PX_PROG, "unknown option or missing "
 			    "argument: %s", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		pl_usage_exit("pktlab-proxy", "unexpected argument %s", argv[optind]);
+		pl_usage_exit(PX_PROG, "unexpected argument %s", argv[optind]);
 	log_set_level(level);
 	if (check)
 		log_set_timestamps(0);	/* a one-shot command, as pktxpmgr -t */
@@ -539,14 +539,3 @@ usage(FILE *f, int status)
 	exit(status);
 }
 
-static void
-usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	pl_usage_exit("pktlab-proxy", "%s", msg);
-}
