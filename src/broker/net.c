@@ -142,22 +142,15 @@ listener_accept(evutil_socket_t fd, short ev, void *arg)
 
 	(void)ev;
 	for (i = 0; i < ACCEPT_BURST; i++) {
-		sslen = sizeof(ss);
-		c = accept4(fd, (struct sockaddr *)&ss, &sslen,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (c == -1) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* Out of descriptors: wait instead of spinning. */
-				log_warn("accept");
-				TAILQ_FOREACH(x, &d->listeners, entry)
-					event_del(x->ev);
-				evtimer_add(d->accept_resume, &tv);
-			} else if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("accept");
-			return;
+		c = pl_accept(fd, &ss, &sslen, l->side == BK_SIDE_PUB ?
+		    "a publisher" : "a subscriber", 200);
+		if (c == PL_ACCEPT_FULL) {
+			TAILQ_FOREACH(x, &d->listeners, entry)
+				event_del(x->ev);
+			evtimer_add(d->accept_resume, &tv);
 		}
+		if (c < 0)
+			return;
 		if (d->conf->max_conns != 0 && d->nconns >= d->conf->max_conns) {
 			log_warnx("MaxConnections (%u) reached: connection refused",
 			    d->conf->max_conns);

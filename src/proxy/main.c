@@ -124,28 +124,12 @@ on_accept(evutil_socket_t lfd, short ev, void *arg)
 	int fd, i;
 
 	for (i = 0; i < ACCEPT_BURST && !px->stopping; i++) {
-		sslen = sizeof(ss);
-		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			switch (errno) {
-			case EAGAIN:
-			case EINTR:
-			case ECONNABORTED:
-				return;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				log_warn("cannot accept; pausing for %d ms",
-				    ACCEPT_PAUSE_MS);
-				px_pause_accept(px);
-				return;
-			default:
-				log_warn("accept on %s", l->name);
-				return;
-			}
-		}
+		fd = pl_accept(lfd, &ss, &sslen, l->ctl ? "a controller" :
+		    "an endpoint", ACCEPT_PAUSE_MS);
+		if (fd == PL_ACCEPT_FULL)
+			px_pause_accept(px);
+		if (fd < 0)
+			return;
 		if (l->ctl)
 			reg_new(px, fd, (struct sockaddr *)&ss, sslen);
 		else

@@ -1,6 +1,9 @@
 /*
  * util.c: see util.h.
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -173,4 +176,33 @@ void
 pl_print_version(const char *prog)
 {
 	printf("%s %s (PacketLab 1.1.0 compatible)\n", prog, PKTXP_VERSION);
+}
+
+int
+pl_accept(int lfd, struct sockaddr_storage *ss, socklen_t *sslen,
+    const char *what, int pause_ms)
+{
+	socklen_t	 len = sizeof(*ss);
+	int		 fd;
+
+	fd = accept4(lfd, (struct sockaddr *)ss, &len, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC);
+	*sslen = len;
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case EAGAIN:
+	case EINTR:
+	case ECONNABORTED:
+		return PL_ACCEPT_NONE;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		log_warn("cannot accept %s; pausing for %d ms", what, pause_ms);
+		return PL_ACCEPT_FULL;
+	default:
+		log_warn("accept %s", what);
+		return PL_ACCEPT_ERR;
+	}
 }

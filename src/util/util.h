@@ -5,6 +5,8 @@
 #ifndef PL_UTIL_H
 #define PL_UTIL_H
 
+#include <sys/socket.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,5 +46,21 @@ void	 pl_print_version(const char *prog);
 /* Set close-on-exec / non-blocking on fd; 0 or -1 with errno. */
 int	 pl_set_cloexec(int fd);
 int	 pl_set_nonblock(int fd);
+
+/*
+ * accept4 as every listener of the project does it: a non-blocking,
+ * close-on-exec descriptor, or one of these, errno's meaning for a loop
+ * that accepts a burst per event:
+ *   PL_ACCEPT_NONE  nothing more now (EAGAIN, EINTR, ECONNABORTED);
+ *   PL_ACCEPT_FULL  out of descriptors or memory: "cannot accept WHAT;
+ *                   pausing for MS ms" is logged, and the caller stops
+ *                   accepting for that long instead of spinning;
+ *   PL_ACCEPT_ERR   anything else, logged as "accept WHAT".
+ */
+#define PL_ACCEPT_NONE	(-1)
+#define PL_ACCEPT_FULL	(-2)
+#define PL_ACCEPT_ERR	(-3)
+int	 pl_accept(int lfd, struct sockaddr_storage *, socklen_t *sslen,
+	    const char *what, int pause_ms);
 
 #endif /* PL_UTIL_H */

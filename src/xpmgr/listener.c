@@ -121,28 +121,12 @@ listener_accept(evutil_socket_t lfd, short ev, void *arg)
 
 	for (i = 0; i < ACCEPT_BURST && d->state == XPD_RUNNING &&
 	    !d->accept_capped && !d->accept_emfile; i++) {
-		sslen = sizeof(ss);
-		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			switch (errno) {
-			case EAGAIN:
-			case EINTR:
-			case ECONNABORTED:
-				return;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				log_warn("cannot accept an endpoint; pausing for %d ms",
-				    XP_ACCEPT_PAUSE_MS);
-				listener_pause(d, XP_ACCEPT_PAUSE_MS);
-				return;
-			default:
-				log_warn("accept");
-				return;
-			}
-		}
+		fd = pl_accept(lfd, &ss, &sslen, "an endpoint",
+		    XP_ACCEPT_PAUSE_MS);
+		if (fd == PL_ACCEPT_FULL)
+			listener_pause(d, XP_ACCEPT_PAUSE_MS);
+		if (fd < 0)
+			return;
 		session_new(d, fd, (struct sockaddr *)&ss, sslen);
 		listener_update(d);
 	}
