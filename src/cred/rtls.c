@@ -1,6 +1,8 @@
 /*
  * rtls.c: a detached TLS 1.3 connection on a non-blocking socket (rtls.h).
  */
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +162,7 @@ fill(struct rtls *t)
 	long	 need;
 	size_t	 want;
 	ssize_t	 n;
+	int	 avail = 0;
 
 	if (t->eof)
 		return RTLS_EOF;
@@ -167,11 +170,29 @@ fill(struct rtls *t)
 		memmove(t->in, t->in + t->inoff, t->inlen);
 		t->inoff = 0;
 	}
-	need = rec13_reclen(t->in, t->inlen);
-	want = RTLS_READ;
-	if (need > 0 && (size_t)need > want)
-		want = (size_t)need;
-	if (t->incap < want) {
+	need = t->in != NULL ? rec13_reclen(t->in, t->inlen) : 0;
+	if (need < 0)
+		need = 0;
+	if (t->in == NULL) {
+		/*
+		 * A fresh buffer is as large as what waits (FIONREAD), so
+		 * that a connection that sends a few hundred bytes now and
+		 * then (a broker's subscriber) does not make malloc hand out
+		 * and take back 64 KiB each time.
+		 */
+		if (ioctl(t->fd, FIONREAD, &avail) == -1 || avail <= 0)
+			avail = 4096;
+		want = (size_t)avail < RTLS_READ ? (size_t)avail : RTLS_READ;
+		if (want < (size_t)need)
+			want = (size_t)need;
+		if (want < REC13_HLEN)
+			want = REC13_HLEN;
+		t->in = xmalloc(want);
+		t->incap = want;
+	} else if (t->inlen == t->incap || t->incap < (size_t)need) {
+		want = RTLS_READ > (size_t)need ? RTLS_READ : (size_t)need;
+		if (want <= t->incap)
+			want = t->incap + RTLS_READ;
 		t->in = xrealloc(t->in, want);
 		t->incap = want;
 	}
@@ -210,8 +231,11 @@ rtls_read(struct rtls *t, uint8_t *buf, size_t room, size_t *n)
 			return RTLS_OK;
 		}
 		len = rec13_reclen(t->in + t->inoff, t->inlen);
-		if (len < 0)
-			return fail(t, "TLS record longer than TLS allows");
+		if (len < 0) {
+			snprintf(t->why, sizeof(t->why), "record longer than "
+			    "%u bytes", REC13_CT_MAX);
+			return RTLS_ERROR;
+		}
 		if (len == 0 || t->inlen < (size_t)len) {
 			if ((f = fill(t)) != RTLS_OK)
 				return f;

@@ -35,7 +35,7 @@ struct rtls {
 	size_t		 outoff, outlen, outcap;
 	unsigned	 eof:1;		/* the socket said EOF */
 	unsigned	 sent_close:1;	/* our close_notify is sealed */
-	char		 why[200];	/* RTLS_ERROR: what happened */
+	char		 why[120];	/* RTLS_ERROR: what happened */
 };
 
 enum rtls_res {
