@@ -113,6 +113,7 @@ rtls_flush(struct rtls *t)
 	free(t->out);
 	t->out = NULL;
 	t->outoff = t->outlen = t->outcap = 0;
+	t->ku_unsent = 0;
 	return RTLS_OK;
 }
 
@@ -254,6 +255,9 @@ rtls_read(struct rtls *t, uint8_t *buf, size_t room, size_t *n)
 		case REC13_NOTHING:
 			if (due) {
 				/* The peer asked for our KeyUpdate (§4.6.3). */
+				if (rtls_unsent(t) > 0 && ++t->ku_unsent > RTLS_KU_MAX)
+					return fail(t, "the peer asks for key updates "
+					    "but does not read our answers");
 				if ((k = rec13_seal_keyupdate(&t->rec, ku)) == 0)
 					return fail(t, "cannot seal a KeyUpdate");
 				out_reserve(t, k);

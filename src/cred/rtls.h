@@ -10,7 +10,10 @@
  *    kept): the caller bounds what it hands over with rtls_unsent.  Several
  *    records go out in one write(2).
  *  - rtls_read reads the socket up to 64 KiB at a time and opens records in
- *    place; a peer's KeyUpdate that asks for ours is answered at once.
+ *    place; a peer's KeyUpdate that asks for ours is answered at once.  A
+ *    peer that keeps asking while it reads nothing would grow the output
+ *    without end: after RTLS_KU_MAX answers waiting for the socket the
+ *    connection fails.
  *  - Buffers exist only while they hold something (rtls_idle frees the
  *    read buffer once empty; the write buffer goes as soon as it is
  *    written): an idle connection costs sizeof(struct rtls).
@@ -35,8 +38,11 @@ struct rtls {
 	size_t		 outoff, outlen, outcap;
 	unsigned	 eof:1;		/* the socket said EOF */
 	unsigned	 sent_close:1;	/* our close_notify is sealed */
+	unsigned	 ku_unsent;	/* KeyUpdate answers since out was empty */
 	char		 why[120];	/* RTLS_ERROR: what happened */
 };
+
+#define RTLS_KU_MAX	1024
 
 enum rtls_res {
 	RTLS_OK,

@@ -957,6 +957,33 @@ START_TEST(rtls_over_a_socket)
 	rtls_free(&t);
 	pair_free(&p);
 
+	/*
+	 * A peer that asks for key updates while it reads nothing: once the
+	 * socket is full, at most RTLS_KU_MAX answers wait, then it fails.
+	 */
+	detach_pair(&p, "TLS_AES_128_GCM_SHA256", &r);
+	rtls_init(&t, p.s.fd, &r);
+	for (i = 0; i < 20 && rtls_unsent(&t) == 0; i++)
+		ck_assert_int_eq(rtls_write(&t, big, sizeof(big)), RTLS_OK);
+	ck_assert_uint_gt(rtls_unsent(&t), 0);
+	{
+		enum rtls_res	 res = RTLS_OK;
+		size_t		 k;
+
+		for (k = 0; k < RTLS_KU_MAX + 10 && res != RTLS_ERROR; k++) {
+			ck_assert_int_eq(SSL_key_update(p.c.ssl,
+			    SSL_KEY_UPDATE_REQUESTED), 1);
+			ck_assert_int_eq(SSL_write(p.c.ssl, "k", 1), 1);
+			while ((res = rtls_read(&t, got, 10, &n)) == RTLS_OK)
+				;
+		}
+		ck_assert_int_eq(res, RTLS_ERROR);
+		ck_assert_ptr_nonnull(strstr(t.why, "does not read"));
+		ck_assert_uint_ge(k, RTLS_KU_MAX);
+	}
+	rtls_free(&t);
+	pair_free(&p);
+
 	/* A TCP close without close_notify is RTLS_EOF. */
 	detach_pair(&p, "TLS_AES_128_GCM_SHA256", &r);
 	rtls_init(&t, p.s.fd, &r);
