@@ -15,7 +15,7 @@
 #include <openssl/ssl.h>
 
 #include "broker/pure/bk.h"
-#include "cred/rec13.h"
+#include "cred/rtls.h"
 
 /* A subscriber that lets this much pile up unread is dropped. */
 #define BKD_OUT_MAX		(4u << 20)
@@ -44,17 +44,13 @@ struct bconn {
 	char		 agent[2 * BK_KEY_LEN + 1];	/* hex, for throttling */
 	char		 ctx[128];	/* log context */
 	SSL		*ssl;		/* only during the handshake */
-	struct rec13	 rec;		/* afterwards: our own record layer */
-	int		 detached;	/* rec is in use */
+	struct rtls	 tls;		/* afterwards: our own record layer */
+	int		 detached;	/* tls is in use */
 	struct event	*ev;		/* the socket */
 	struct event	*timer;
 	/* Buffers exist only while something is half-way (NULL when idle). */
-	uint8_t		*in;		/* a partial TLS record */
-	size_t		 inlen;
 	uint8_t		*msg;		/* a partial broker message (plaintext) */
 	size_t		 msglen, msgcap;
-	uint8_t		*out;		/* sealed records not yet written */
-	size_t		 outoff, outlen, outcap;
 	struct bk_conn	 pc;
 	int		 has_pc;
 	int		 accepted;	/* a request was accepted */

@@ -54,14 +54,9 @@ static void	 conn_timeout(evutil_socket_t, short, void *);
 static void	 conn_io(evutil_socket_t, short, void *);
 static void	 conn_established(struct bconn *);
 static void	 conn_readable(struct bconn *);
-static int	 conn_read_result(struct bconn *, ssize_t);
-static void	 conn_record(struct bconn *, uint8_t *, size_t);
 static void	 conn_plaintext(struct bconn *, const uint8_t *, size_t);
 static int	 conn_msg_len(struct bconn *, const uint8_t *, size_t, size_t *);
 static void	 conn_message(struct bconn *, const uint8_t *, size_t);
-static int	 conn_seal(struct bconn *, const uint8_t *, size_t);
-static int	 conn_reserve(struct bconn *, size_t);
-static int	 conn_out(struct bconn *, const uint8_t *, size_t);
 static int	 conn_flush(struct bconn *);
 static void	 conn_close(struct bconn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -256,7 +251,7 @@ conn_rewatch(struct bconn *bc)
 
 	if (bc->state == BC_OPEN)
 		what |= EV_READ;
-	if (bc->outlen > bc->outoff)
+	if (bc->detached && rtls_unsent(&bc->tls) > 0)
 		what |= EV_WRITE;
 	if (conn_watch(bc, what) == -1)
 		conn_doom(bc, "cannot watch the connection");
@@ -273,8 +268,8 @@ conn_delay_cb(evutil_socket_t fd, short ev, void *arg)
 	bc->state = BC_OPEN;
 	event_assign(bc->timer, bc->d->base, -1, 0, conn_timeout, bc);
 	timer_ns(bc->timer, bc->d->conf->request_timeout);
-	if (conn_watch(bc, EV_READ | (bc->outlen > bc->outoff ? EV_WRITE : 0))
-	    == -1)
+	if (conn_watch(bc, EV_READ | (rtls_unsent(&bc->tls) > 0 ? EV_WRITE :
+	    0)) == -1)
 		conn_close(bc, "cannot watch the connection: %s", strerror(errno));
 }
 
@@ -400,6 +395,7 @@ conn_established(struct bconn *bc)
 {
 	const struct cred_chain	*ch;
 	struct throttle		*t;
+	struct rec13		 rec;
 	uint64_t		 ms;
 	unsigned		 n;
 	char			 why[200];
@@ -413,13 +409,15 @@ conn_established(struct bconn *bc)
 	bk_conn_init(&bc->pc, &bc->d->st, bc->side, bc, ch->cert[0].key);
 	bc->has_pc = 1;
 	pl_hex(ch->cert[0].key, BK_KEY_LEN, bc->agent);
-	if (cred_tls_detach(bc->ssl, &bc->rec, why, sizeof(why)) == -1) {
+	if (cred_tls_detach(bc->ssl, &rec, why, sizeof(why)) == -1) {
 		conn_close(bc, "cannot take the TLS connection over: %s", why);
 		return;
 	}
+	rtls_init(&bc->tls, bc->fd, &rec);
+	rec13_wipe(&rec);
 	bc->detached = 1;
 	log_cdebug(bc->ctx, "TLS established (%s), agent key %.16s...",
-	    rec13_suite_name(bc->rec.suite), bc->agent);
+	    rec13_suite_name(bc->tls.rec.suite), bc->agent);
 	cred_tls_release(bc->ssl);
 	SSL_free(bc->ssl);	/* the socket stays ours (SSL_set_fd) */
 	bc->ssl = NULL;
@@ -451,124 +449,51 @@ conn_established(struct bconn *bc)
 }
 
 /*
- * Read what the socket has, at most a few records' worth per call (the
- * loop is level-triggered).  Whole records are opened straight from the
- * stack buffer; only a record cut by the read is kept, in bc->in.
+ * Read what the socket has, a turn's worth at most (the loop is
+ * level-triggered), and reassemble messages from the plaintext.  rtls
+ * answers a KeyUpdate by itself and keeps a read buffer only while a
+ * record is half-way.
  */
 static void
 conn_readable(struct bconn *bc)
 {
-	uint8_t		 buf[REC13_HLEN + REC13_CT_MAX], *rec;
-	size_t		 off, have;
-	ssize_t		 n;
-	long		 need;
-	int		 i;
+	uint8_t		 buf[REC13_PT_MAX];
+	enum rtls_res	 r = RTLS_OK;
+	size_t		 n, got = 0;
 
-	for (i = 0; i < 4 && bc->state == BC_OPEN && bc->dead_why == NULL;
-	    i++) {
-		if (bc->inlen > 0) {
-			/* Finish the cut record: read only what it lacks. */
-			need = rec13_reclen(bc->in, bc->inlen);
-			n = read(bc->fd, bc->in + bc->inlen, need > 0 ?
-			    (size_t)need - bc->inlen : REC13_HLEN - bc->inlen);
-			if (conn_read_result(bc, n) == -1)
-				return;
-			bc->inlen += (size_t)n;
-			need = rec13_reclen(bc->in, bc->inlen);
-			if (need < 0) {
-				bc->detached = 0;
-				conn_close(bc, "TLS record longer than %u bytes",
-				    REC13_CT_MAX);
-				return;
-			}
-			if (need == 0 || bc->inlen < (size_t)need)
-				continue;
-			rec = bc->in;
-			have = bc->inlen;
-			bc->in = NULL;
-			bc->inlen = 0;
-			conn_record(bc, rec, have);
-			free(rec);
-			continue;
-		}
-		n = read(bc->fd, buf, sizeof(buf));
-		if (conn_read_result(bc, n) == -1)
-			return;
-		for (off = 0; bc->state == BC_OPEN && bc->dead_why == NULL;) {
-			need = rec13_reclen(buf + off, (size_t)n - off);
-			if (need < 0) {
-				bc->detached = 0;
-				conn_close(bc, "TLS record longer than %u bytes",
-				    REC13_CT_MAX);
-				return;
-			}
-			if (need == 0 || (size_t)n - off < (size_t)need)
-				break;
-			conn_record(bc, buf + off, (size_t)need);
-			off += (size_t)need;
-		}
-		if (bc->state != BC_OPEN || bc->dead_why != NULL)
-			return;
-		if (off < (size_t)n) {
-			bc->in = xmalloc(REC13_HLEN + REC13_CT_MAX);
-			bc->inlen = (size_t)n - off;
-			memcpy(bc->in, buf + off, bc->inlen);
-		}
-		if ((size_t)n < sizeof(buf))
-			break;	/* the socket is most likely drained */
+	while (bc->state == BC_OPEN && bc->dead_why == NULL &&
+	    got < 4 * sizeof(buf)) {
+		if ((r = rtls_read(&bc->tls, buf, sizeof(buf), &n)) != RTLS_OK)
+			break;
+		got += n;
+		conn_plaintext(bc, buf, n);
 	}
 	if (bc->state != BC_OPEN || bc->dead_why != NULL)
 		return;
-	/* Idle established clients wait forever; a half message does not. */
-	if (bc->accepted && bc->inlen == 0 && bc->msglen == 0)
-		evtimer_del(bc->timer);
-	else if (bc->accepted || (bc->inlen == 0 && bc->msglen == 0))
-		timer_ns(bc->timer, bc->d->conf->request_timeout);
-}
-
-/* 0: n bytes were read; -1: nothing to do now, or the connection ended. */
-static int
-conn_read_result(struct bconn *bc, ssize_t n)
-{
-	if (n > 0)
-		return 0;
-	if (n == 0)
-		conn_close(bc, "peer closed the connection");
-	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-		conn_close(bc, "connection error: %s", strerror(errno));
-	return -1;
-}
-
-/* One whole TLS record. */
-static void
-conn_record(struct bconn *bc, uint8_t *rec, size_t len)
-{
-	uint8_t		*pt, ku[REC13_OVERHEAD + 8];
-	size_t		 ptlen, n;
-	int		 due = 0;
-	char		 why[200];
-
-	switch (rec13_open(&bc->rec, rec, len, &pt, &ptlen, &due, why,
-	    sizeof(why))) {
-	case REC13_DATA:
-		conn_plaintext(bc, pt, ptlen);
-		return;
-	case REC13_NOTHING:
-		if (due) {
-			/* The peer's KeyUpdate asks for ours (RFC 8446 §4.6.3). */
-			if ((n = rec13_seal_keyupdate(&bc->rec, ku)) == 0 ||
-			    conn_out(bc, ku, n) == -1)
-				conn_doom(bc, "cannot answer the peer's KeyUpdate");
-		}
-		return;
-	case REC13_CLOSE:
+	switch (r) {
+	case RTLS_OK:
+		event_active(bc->ev, EV_READ, 0);	/* more may be buffered */
+		break;
+	case RTLS_WANT_READ:
+		rtls_idle(&bc->tls);
+		break;
+	case RTLS_CLOSED:
 		conn_close(bc, "peer closed the connection (close_notify)");
 		return;
-	case REC13_ERROR:
+	case RTLS_EOF:
+		conn_close(bc, "peer closed the connection");
+		return;
+	case RTLS_ERROR:
 		bc->detached = 0;	/* no close_notify over a broken stream */
-		conn_close(bc, "TLS: %s", why);
+		conn_close(bc, "TLS: %s", bc->tls.why);
 		return;
 	}
+	/* Idle established clients wait forever; a half message does not. */
+	if (bc->accepted && !rtls_pending(&bc->tls) && bc->tls.inlen == 0 &&
+	    bc->msglen == 0)
+		evtimer_del(bc->timer);
+	else if (bc->accepted || (bc->tls.inlen == 0 && bc->msglen == 0))
+		timer_ns(bc->timer, bc->d->conf->request_timeout);
 }
 
 /* Reassemble broker messages from the plaintext and hand them on. */
@@ -680,99 +605,20 @@ conn_message(struct bconn *bc, const uint8_t *m, size_t len)
 		bkd_expiry_rearm(bc->d);
 }
 
-/* Seal plaintext into records at the end of the output; -1: over the limit. */
-static int
-conn_seal(struct bconn *bc, const uint8_t *m, size_t len)
-{
-	size_t	 chunk, need;
-
-	need = bc->outlen - bc->outoff + len + (len / REC13_PT_MAX + 1) *
-	    REC13_OVERHEAD;
-	if (need > BKD_OUT_MAX + REC13_OVERHEAD)
-		return -1;
-	do {
-		chunk = len < REC13_PT_MAX ? len : REC13_PT_MAX;
-		if (conn_reserve(bc, chunk + REC13_OVERHEAD) == -1)
-			return -1;
-		if ((chunk = rec13_seal(&bc->rec, m, chunk, bc->out +
-		    bc->outlen)) == 0)
-			return -1;
-		bc->outlen += chunk;
-		chunk -= REC13_OVERHEAD;
-		m += chunk;
-		len -= chunk;
-	} while (len > 0);
-	return 0;
-}
-
-/* Room for n more bytes at the end of the output. */
-static int
-conn_reserve(struct bconn *bc, size_t n)
-{
-	size_t	 cap;
-
-	if (bc->outoff > 0 && bc->outoff == bc->outlen)
-		bc->outoff = bc->outlen = 0;
-	if (bc->outlen + n <= bc->outcap)
-		return 0;
-	if (bc->outoff > 0) {
-		memmove(bc->out, bc->out + bc->outoff, bc->outlen - bc->outoff);
-		bc->outlen -= bc->outoff;
-		bc->outoff = 0;
-		if (bc->outlen + n <= bc->outcap)
-			return 0;
-	}
-	cap = bc->outcap > 0 ? bc->outcap : 1024;
-	while (cap < bc->outlen + n)
-		cap *= 2;
-	bc->out = xrealloc(bc->out, cap);
-	bc->outcap = cap;
-	return 0;
-}
-
-/* Queue sealed bytes as they are (KeyUpdate, close_notify) and write. */
-static int
-conn_out(struct bconn *bc, const uint8_t *rec, size_t n)
-{
-	if (conn_reserve(bc, n) == -1)
-		return -1;
-	memcpy(bc->out + bc->outlen, rec, n);
-	bc->outlen += n;
-	return conn_flush(bc);
-}
-
 /*
- * Write what the socket takes now.  The buffer goes once empty, so an idle
- * connection holds none.  -1: the peer is gone (dead_why says why, and the
+ * Write what waits.  -1: the peer is gone (dead_why says why, and the
  * caller closes, or the reaper does).
  */
 static int
 conn_flush(struct bconn *bc)
 {
-	ssize_t	 n;
-	char	 why[160];
+	char	 why[260];
 
-	while (bc->outoff < bc->outlen) {
-		n = write(bc->fd, bc->out + bc->outoff, bc->outlen - bc->outoff);
-		if (n > 0) {
-			bc->outoff += (size_t)n;
-			continue;
-		}
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n == -1 && errno == EINTR)
-			continue;
-		snprintf(why, sizeof(why), "connection error: %s", n == 0 ?
-		    "write returned 0" : strerror(errno));
-		conn_doom(bc, why);
-		return -1;
-	}
-	if (bc->outoff == bc->outlen) {
-		free(bc->out);
-		bc->out = NULL;
-		bc->outoff = bc->outlen = bc->outcap = 0;
-	}
-	return 0;
+	if (rtls_flush(&bc->tls) == RTLS_OK)
+		return 0;
+	snprintf(why, sizeof(why), "connection error: %s", bc->tls.why);
+	conn_doom(bc, why);
+	return -1;
 }
 
 /* The one way a connection ends. */
@@ -781,9 +627,7 @@ conn_close(struct bconn *bc, const char *fmt, ...)
 {
 	struct bkd	*d = bc->d;
 	struct throttle	*t;
-	uint8_t		 cn[REC13_OVERHEAD + 2];
 	char		 why[600];
-	size_t		 n;
 	va_list		 ap;
 
 	va_start(ap, fmt);
@@ -807,9 +651,8 @@ conn_close(struct bconn *bc, const char *fmt, ...)
 	 * Last words, if the socket takes them now: what was queued (an
 	 * error result, say) and a close_notify.  Never waited for.
 	 */
-	if (bc->detached && bc->dead_why == NULL &&
-	    (n = rec13_seal_close(&bc->rec, cn)) > 0)
-		(void)conn_out(bc, cn, n);
+	if (bc->detached && bc->dead_why == NULL)
+		(void)rtls_close_notify(&bc->tls);
 	evtimer_del(bc->timer);
 	event_free(bc->timer);
 	event_free(bc->ev);
@@ -817,15 +660,13 @@ conn_close(struct bconn *bc, const char *fmt, ...)
 		cred_tls_release(bc->ssl);
 		SSL_free(bc->ssl);
 	}
-	rec13_wipe(&bc->rec);
+	rtls_free(&bc->tls);
 	if (bc->fd != -1)
 		close(bc->fd);
-	free(bc->in);
 	free(bc->msg);
-	free(bc->out);
 	free(bc->dead_why);
-	bc->in = bc->msg = bc->out = NULL;
-	bc->inlen = bc->msglen = bc->outlen = bc->outoff = 0;
+	bc->msg = NULL;
+	bc->msglen = 0;
 	bc->dead_why = NULL;
 	bc->fd = -1;
 	TAILQ_REMOVE(&d->conns, bc, entry);
@@ -924,13 +765,19 @@ ops_send(void *udata, const uint8_t *m, size_t len)
 
 	if (bc->dead_why != NULL || !bc->detached || bc->state == BC_DEAD)
 		return;
-	if (conn_seal(bc, m, len) == -1) {
+	if (rtls_unsent(&bc->tls) + len > BKD_OUT_MAX) {
 		conn_doom(bc, "peer does not read: output limit reached");
 		return;
 	}
-	/* Write now; what the socket does not take waits for EV_WRITE. */
-	if (conn_flush(bc) == 0)
-		conn_rewatch(bc);
+	/* Written now; what the socket does not take waits for EV_WRITE. */
+	if (rtls_write(&bc->tls, m, len) != RTLS_OK) {
+		char	 why[260];
+
+		snprintf(why, sizeof(why), "connection error: %s", bc->tls.why);
+		conn_doom(bc, why);
+		return;
+	}
+	conn_rewatch(bc);
 }
 
 static void

@@ -40,6 +40,7 @@ struct event_base;
 struct event;
 struct bufferevent;
 struct evbuffer;
+struct rtls;
 struct ssl_ctx_st;
 struct ssl_st;
 struct xpmgr_conf;
@@ -196,10 +197,8 @@ struct xp_relay {
 	int		 fd[2];		/* XP_EP2ML: the endpoint's TCP socket; XP_ML2EP: the mlet's */
 	struct event	*rev[2], *wev[2];	/* by side */
 	struct xp_rbuf	 b[2];		/* by direction */
-	size_t		 ssl_wlen;	/* an SSL_write to repeat with this length */
 	unsigned	 reading[2], writing[2];	/* rev/wev added */
-	unsigned	 started:1;	/* taken over from the bufferevents */
-	unsigned	 read_wants_write:1, write_wants_read:1;
+	unsigned	 started:1;	/* taken over from the setup */
 	int		 watch_err;	/* event_add failed on a socket: errno */
 };
 
@@ -223,11 +222,17 @@ struct session {
 	char			 epaddr[XP_EPADDR_MAX];
 	struct timespec		 t_start;
 
-	struct ssl_st		*ssl;
-	struct bufferevent	*ep;		/* the endpoint, TLS */
+	struct ssl_st		*ssl;		/* the handshake only */
+	/*
+	 * The endpoint after the handshake: our own TLS 1.3 record layer
+	 * (cred/rtls.h) on its socket; NULL once the socket is closed.
+	 */
+	struct rtls		*ep;
+	struct event		*ep_ev;		/* handshake, setup and drain I/O */
+	short			 ep_watch;	/* what ep_ev is added for */
+	struct evbuffer		*ep_in;		/* setup: data read, not parsed */
 	struct bufferevent	*ml;		/* our end of the mlet socket */
 	struct event		*timer;		/* handshake, setup, drain deadlines */
-	struct event		*shut_ev;	/* close_notify waits for room */
 	const struct xp_entry	*xe;
 	size_t			 next_mon;	/* setup: next monitor digest */
 	int			 await;		/* setup: a result is awaited for */
@@ -276,6 +281,8 @@ void	 session_abort(struct session *s, enum xp_end kind, const char *fmt, ...)
 void	 session_timer_ms(struct session *s, unsigned ms);
 /* Close the endpoint's socket (and its TLS session). */
 void	 session_ep_free(struct session *s);
+/* Watch the endpoint's socket (ep_ev) for what; -1: epoll refused. */
+int	 session_ep_watch(struct session *s, short what);
 /* Both sockets are closed: the summary follows once the mlet is reaped. */
 void	 session_finish(struct session *s);
 /* The -n gate may have opened: start waiting sessions while it is open. */
@@ -298,6 +305,8 @@ void	 relay_start(struct session *s);
 void	 relay_free(struct session *s);
 /* Stop reading both sides, flush outputs; calls session_finish when done. */
 void	 relay_drain(struct session *s);
+/* The endpoint's socket during a drain that began before the relay. */
+void	 relay_ep_event(struct session *s, short what);
 /* Endpoint bytes after the handshake but before the relay (setup). */
 void	 relay_log_linfo(struct session *s, const struct pl_msg *m);
 

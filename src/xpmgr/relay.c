@@ -6,20 +6,21 @@
  * message ends the session when the endpoint sends it; from the mlet it is
  * forwarded with a warning, as 1.1.0 does, for the endpoint to judge.
  *
- * The handshake and the setup run on libevent's bufferevents (session.c).
- * Once start has succeeded, relay_start takes the session over on the next
- * loop turn: the bufferevents are disabled and kept only to own the socket
- * and the SSL until the end, and the relay drives both sockets itself from
- * four events:
+ * The handshake (OpenSSL) and the setup run in session.c; after the
+ * handshake the endpoint's TLS is ours (cred/rtls.h, cred/rec13.h).  Once
+ * start has succeeded, relay_start takes the session over on the next loop
+ * turn: the mlet's bufferevent is disabled and kept only to own its socket
+ * until the end, and the relay drives both sockets itself from four events:
  *
- *   - the endpoint is read with SSL_read (read-ahead on: one recv for
- *     several records), the mlet with one read of up to 256 KiB;
+ *   - the endpoint is read with rtls_read (one read(2) of up to 64 KiB for
+ *     several records, opened in place), the mlet with one read of up to
+ *     256 KiB;
  *   - what is read lands in the process-wide read buffer (the scratch area;
  *     one loop, no threads), or behind what the session still holds;
  *     frames are parsed and validated in place;
  *   - whole frames go to the sink at once, in the same callback: one write
- *     to the mlet for all of them, SSL_write in 16 KiB records to the
- *     endpoint;
+ *     to the mlet for all of them, 16 KiB TLS records to the endpoint, up
+ *     to four of them sealed and written with one write(2);
  *   - only what the sink did not take is kept, in the session's buffer for
  *     that direction (struct xp_rbuf), allocated then and freed as soon as
  *     it is empty: an idle session holds no relay buffer.
@@ -47,15 +48,13 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include <pktlab/wire.h>
 
 #include "util/log.h"
 #include "util/util.h"
+#include "cred/rtls.h"
 #include "xpmgr/daemon.h"
 
 /* The process-wide read buffer; reads of the mlet take up to this much. */
@@ -63,14 +62,16 @@
 /* Least room for a read into a session's buffer: mlet, endpoint. */
 #define RL_READ_ML	(64u * 1024u)
 #define RL_READ_EP	(16u * 1024u)
-/* Plaintext per SSL_write: one full TLS record. */
-#define RL_RECORD	(16u * 1024u)
+/*
+ * Plaintext handed to the endpoint's TLS at a time, and the most sealed
+ * bytes that may wait in it before the relay stops handing over: four
+ * records, written with one write(2).
+ */
+#define RL_RECORD	(64u * 1024u)
 /* A session's buffer starts at this, then grows to RL_BUF_MAX or one frame. */
 #define RL_BUF_FIRST	(64u * 1024u)
 /* A session's buffer grows to this, or to what one frame needs. */
 #define RL_BUF_MAX	(XP_HIGH_WATER + RL_READ_ML)
-/* SSL read-ahead buffer: four records per recv. */
-#define RL_SSL_RBUF	(4u * (16u * 1024u + 512u))
 /* What one callback reads from the endpoint before letting others run. */
 #define RL_EP_TURN	(256u * 1024u)
 
@@ -86,7 +87,7 @@ static void	 rl_ml_readable(evutil_socket_t, short, void *);
 static void	 rl_ep_writable(evutil_socket_t, short, void *);
 static void	 rl_ml_writable(evutil_socket_t, short, void *);
 static void	 rl_handover(struct session *s);
-static void	 rl_ssl_idle(struct session *s);
+static int	 rl_discard_ep(struct session *s);
 static void	 rl_pump(struct session *s, int dir);
 static int	 rl_parse(struct session *s, int dir, struct xp_rbuf *t);
 static int	 rl_flush(struct session *s, int dir, struct xp_rbuf *t);
@@ -105,8 +106,6 @@ static void	 rl_tls_shutdown(struct session *s);
 static void	 drain_read(struct bufferevent *bev, void *arg);
 static void	 drain_write(struct bufferevent *bev, void *arg);
 static void	 drain_event(struct bufferevent *bev, short what, void *arg);
-static int	 tls_shutdown_step(struct session *s);
-static void	 tls_shutdown_retry(evutil_socket_t, short, void *);
 static void	 drain_check(struct session *s);
 static void	 tls_shutdown(struct session *s);
 
@@ -192,7 +191,7 @@ relay_start(struct session *s)
 	struct event_base	*base = s->d->base;
 
 	memset(rl, 0, sizeof(*rl));
-	rl->fd[XP_EP2ML] = bufferevent_getfd(s->ep);
+	rl->fd[XP_EP2ML] = s->ep->fd;
 	rl->fd[XP_ML2EP] = bufferevent_getfd(s->ml);
 	if ((rl->rev[0] = event_new(base, rl->fd[0], EV_READ | EV_PERSIST,
 	    rl_ep_readable, s)) == NULL ||
@@ -204,46 +203,38 @@ relay_start(struct session *s)
 	    rl_ml_writable, s)) == NULL)
 		fatalx("event_new failed");
 	/*
-	 * We are inside bufferevent_openssl's read callback, which may go on
-	 * reading after we return: take over on a fresh turn, and let it
-	 * hand nothing to anyone meanwhile (what it reads stays in its input).
+	 * We are inside the setup's read loop: take over on a fresh turn
+	 * (what the setup read past the start result waits in ep_in).
 	 */
-	bufferevent_setcb(s->ep, NULL, NULL, NULL, NULL);
-	bufferevent_disable(s->ep, EV_READ);
+	(void)session_ep_watch(s, 0);
 	event_active(rl->rev[0], EV_READ, 1);
 }
 
 /*
- * The bufferevents stop for good: they only keep the socket and the SSL
- * until session_finish frees them.  Bytes the endpoint's one read past the
- * start result are the first for the mlet; the SSL itself may hold more.
+ * The setup's machinery stops for good: the mlet's bufferevent only keeps
+ * its socket until session_finish frees it.  What the setup read past the
+ * start result is the first for the mlet; the endpoint's TLS may hold more,
+ * and what the setup sent but the socket did not take yet stays first in
+ * the TLS output.
  */
 static void
 rl_handover(struct session *s)
 {
 	struct xp_relay	*rl = &s->rl;
-	struct evbuffer	*in = bufferevent_get_input(s->ep);
-	struct evbuffer	*out = bufferevent_get_output(s->ep);
 	size_t		 n;
 
 	rl->started = 1;
-	bufferevent_disable(s->ep, EV_READ | EV_WRITE);
 	bufferevent_disable(s->ml, EV_READ | EV_WRITE);
 	bufferevent_setcb(s->ml, NULL, NULL, NULL, NULL);
-	if ((n = evbuffer_get_length(out)) > 0) {
-		/* Not sent yet (never seen so far): it goes first, as it is. */
-		rb_room(&rl->b[XP_ML2EP], n);
-		evbuffer_remove(out, rl->b[XP_ML2EP].p, n);
-		rl->b[XP_ML2EP].len = rl->b[XP_ML2EP].ready = n;
+	if (s->ep_in != NULL) {
+		if ((n = evbuffer_get_length(s->ep_in)) > 0) {
+			rb_room(&rl->b[XP_EP2ML], n);
+			evbuffer_remove(s->ep_in, rl->b[XP_EP2ML].p, n);
+			rl->b[XP_EP2ML].len = n;
+		}
+		evbuffer_free(s->ep_in);
+		s->ep_in = NULL;
 	}
-	if ((n = evbuffer_get_length(in)) > 0) {
-		rb_room(&rl->b[XP_EP2ML], n);
-		evbuffer_remove(in, rl->b[XP_EP2ML].p, n);
-		rl->b[XP_EP2ML].len = n;
-	}
-	SSL_set_mode(s->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_set_read_ahead(s->ssl, 1);
-	SSL_set_default_read_buffer_len(s->ssl, RL_SSL_RBUF);
 	log_cdebug(s->ctx, "relay: taking over (%zu bytes from the endpoint already read)",
 	    rl->b[XP_EP2ML].len);
 	rl_set_read(s, XP_ML2EP, 1);
@@ -319,69 +310,42 @@ rl_set_write(struct session *s, int side, int on)
 
 /* ---- reading ---- */
 
-/* SSL_read into t until the socket has nothing more, up to a turn's worth. */
+/*
+ * Read the endpoint's records into t until the socket has nothing more, up
+ * to a turn's worth.  close_notify, EOF and a socket error with no TLS
+ * error (a reset, say) all end the session as an EOF: a frame cut short is
+ * still caught.  Once the socket is drained the TLS read buffer goes (an
+ * idle session holds none).
+ */
 static enum rl_rd
 rl_read_ep(struct session *s, struct xp_rbuf *t, char *why, size_t whylen)
 {
-	struct xp_relay	*rl = &s->rl;
 	size_t		 n, room, got = 0;
-	unsigned long	 err;
 
 	for (;;) {
 		if ((room = t->cap - t->off - t->len) == 0)
 			return RD_MORE;
-		ERR_clear_error();
-		if (SSL_read_ex(s->ssl, t->p + t->off + t->len, room, &n) == 1) {
+		switch (rtls_read(s->ep, t->p + t->off + t->len, room, &n)) {
+		case RTLS_OK:
 			t->len += n;
 			got += n;
 			/* Nothing buffered: epoll says when the socket has more. */
-			if (!SSL_has_pending(s->ssl)) {
-				rl_ssl_idle(s);
+			if (!rtls_pending(s->ep))
 				return RD_OK;
-			}
 			if (got >= RL_EP_TURN)
 				return RD_MORE;
 			continue;
-		}
-		switch (SSL_get_error(s->ssl, 0)) {
-		case SSL_ERROR_WANT_READ:
-			rl_ssl_idle(s);
+		case RTLS_WANT_READ:
+			rtls_idle(s->ep);
 			return RD_OK;
-		case SSL_ERROR_WANT_WRITE:
-			rl->read_wants_write = 1;
-			rl_set_write(s, XP_EP2ML, 1);
-			return RD_OK;
-		case SSL_ERROR_ZERO_RETURN:
+		case RTLS_CLOSED:
+		case RTLS_EOF:
 			return RD_EOF;
-		case SSL_ERROR_SYSCALL:
-			/*
-			 * A socket error with no TLS error (a reset, say) ends
-			 * the session as an EOF would, as bufferevent_openssl's
-			 * dirty shutdown did: a frame cut short is still caught.
-			 */
-			if ((err = ERR_peek_error()) == 0)
-				return RD_EOF;
-			xp_tls_failure(s->ssl, err, why, whylen);
-			return RD_ERR;
-		default:
-			xp_tls_failure(s->ssl, ERR_peek_error(), why, whylen);
+		case RTLS_ERROR:
+			snprintf(why, whylen, "TLS: %s", s->ep->why);
 			return RD_ERR;
 		}
 	}
-}
-
-/*
- * The socket has nothing more: with read-ahead on, OpenSSL keeps its read
- * buffer (RL_SSL_RBUF) even when it is empty, SSL_MODE_RELEASE_BUFFERS
- * notwithstanding; give it back, or every idle session, and every session
- * waiting for the endpoint's close_notify, keeps 66 KiB (seen with massif:
- * 100 sessions closing at once held 4.3 MB).  This fails, harmlessly, while
- * a record is half written.
- */
-static void
-rl_ssl_idle(struct session *s)
-{
-	SSL_free_buffers(s->ssl);
 }
 
 /* One read of the mlet's socket into t. */
@@ -572,7 +536,7 @@ static int
 rl_flush(struct session *s, int dir, struct xp_rbuf *t)
 {
 	struct xp_relay	*rl = &s->rl;
-	size_t		 len, n;
+	size_t		 len;
 	ssize_t		 w;
 
 	if (dir == XP_EP2ML) {
@@ -593,31 +557,24 @@ rl_flush(struct session *s, int dir, struct xp_rbuf *t)
 		rl_set_write(s, XP_ML2EP, t->ready > 0);
 		return 0;
 	}
-	while (t->ready > 0) {
-		len = rl->ssl_wlen > 0 ? rl->ssl_wlen :
-		    t->ready < RL_RECORD ? t->ready : RL_RECORD;
-		ERR_clear_error();
-		if (SSL_write_ex(s->ssl, t->p + t->off, len, &n) == 1) {
-			rl->ssl_wlen = 0;
-			rb_consume(t, n);
-			continue;
-		}
-		switch (SSL_get_error(s->ssl, 0)) {
-		case SSL_ERROR_WANT_WRITE:
-			rl->ssl_wlen = len;
-			rl_set_write(s, XP_EP2ML, 1);
-			return 0;
-		case SSL_ERROR_WANT_READ:
-			rl->ssl_wlen = len;
-			rl->write_wants_read = 1;
-			return 0;
-		default:
-			rl_sink_failed(s, XP_EP2ML, errno, ERR_peek_error());
+	/*
+	 * The endpoint: sealed RL_RECORD at a time, written at once; while
+	 * more than RL_RECORD sealed bytes wait for the socket, the rest stays
+	 * here (counted by the back-pressure).
+	 */
+	if (rtls_flush(s->ep) != RTLS_OK) {
+		rl_sink_failed(s, XP_EP2ML, EPIPE, 0);
+		return -1;
+	}
+	while (t->ready > 0 && rtls_unsent(s->ep) < RL_RECORD) {
+		len = t->ready < RL_RECORD ? t->ready : RL_RECORD;
+		if (rtls_write(s->ep, t->p + t->off, len) != RTLS_OK) {
+			rl_sink_failed(s, XP_EP2ML, EPIPE, 0);
 			return -1;
 		}
+		rb_consume(t, len);
 	}
-	if (!rl->read_wants_write)
-		rl_set_write(s, XP_EP2ML, 0);
+	rl_set_write(s, XP_EP2ML, rtls_unsent(s->ep) > 0);
 	return 0;
 }
 
@@ -663,7 +620,7 @@ rl_update_read(struct session *s, int dir)
 		 * Added first: event_add skips an event that is active.
 		 */
 		rl_set_read(s, dir, 1);
-		if (dir == XP_EP2ML && SSL_has_pending(s->ssl))
+		if (dir == XP_EP2ML && rtls_pending(s->ep))
 			event_active(rl->rev[dir], EV_READ, 1);
 		return;
 	}
@@ -690,12 +647,6 @@ rl_ep_readable(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (s->state != XP_S_RELAY)
 		return;
-	if (rl->write_wants_read) {
-		rl->write_wants_read = 0;
-		if (rl_flush(s, XP_ML2EP, &rl->b[XP_ML2EP]) == -1)
-			return;
-		rl_after_sink(s, XP_ML2EP);
-	}
 	if (rl->reading[XP_EP2ML])
 		rl_pump(s, XP_EP2ML);
 }
@@ -715,12 +666,6 @@ rl_ep_writable(evutil_socket_t fd, short ev, void *arg)
 	struct session	*s = arg;
 	struct xp_relay	*rl = &s->rl;
 
-	if (s->state == XP_S_RELAY && rl->read_wants_write) {
-		rl->read_wants_write = 0;
-		rl_pump(s, XP_EP2ML);
-		if (s->state != XP_S_RELAY)
-			return;
-	}
 	if (s->state == XP_S_CLOSING) {
 		rl_drain_step(s);
 		return;
@@ -808,10 +753,7 @@ rl_sink_failed(struct session *s, int side, int e, unsigned long err)
 		s->ep_gone = 1;
 	else
 		s->ml_gone = 1;
-	if (side == XP_EP2ML && err != 0)
-		xp_tls_failure(s->ssl, err, why, sizeof(why));
-	else
-		snprintf(why, sizeof(why), "%s", e != 0 ? strerror(e) : "I/O error");
+	snprintf(why, sizeof(why), "%s", e != 0 ? strerror(e) : "I/O error");
 	session_close(s, XP_END_FAIL, "%s connection error while writing: %s",
 	    side_name[side], why);
 }
@@ -833,11 +775,9 @@ relay_drain(struct session *s)
 		rl_drain_step(s);
 		return;
 	}
-	if (s->ep != NULL) {
-		bufferevent_disable(s->ep, EV_READ);
-		bufferevent_setcb(s->ep, drain_read, drain_write, drain_event, s);
-		bufferevent_setwatermark(s->ep, EV_WRITE, 0, 0);
-	}
+	if (s->ep != NULL && session_ep_watch(s, rtls_unsent(s->ep) > 0 ?
+	    EV_WRITE : 0) == -1)
+		s->ep_gone = 1;
 	if (s->ml != NULL) {
 		bufferevent_disable(s->ml, EV_READ);
 		bufferevent_setcb(s->ml, drain_read, drain_write, drain_event, s);
@@ -856,8 +796,6 @@ static void
 rl_drain_step(struct session *s)
 {
 	struct xp_relay	*rl = &s->rl;
-	uint8_t		 junk[4096];
-	size_t		 n, got = 0;
 
 	if (s->ml != NULL) {
 		if (!s->ml_gone && rl->b[XP_EP2ML].ready > 0)
@@ -866,25 +804,12 @@ rl_drain_step(struct session *s)
 			rl_close_side(s, XP_ML2EP);
 	}
 	if (s->ep != NULL && s->tls_closing && !s->ep_gone) {
-		/*
-		 * Until the endpoint's close_notify, EOF or error; a turn's
-		 * worth at a time, or an endpoint that keeps sending would
-		 * hold the loop (and the close-wait timer) forever.
-		 */
-		while (got < RL_EP_TURN) {
-			ERR_clear_error();
-			if (SSL_read_ex(s->ssl, junk, sizeof(junk), &n) == 1) {
-				got += n;
-				continue;
-			}
-			if (SSL_get_error(s->ssl, 0) != SSL_ERROR_WANT_READ)
-				s->ep_gone = 1;
-			else
-				rl_ssl_idle(s);
-			break;
-		}
-		if (got >= RL_EP_TURN && SSL_has_pending(s->ssl))
+		if (rtls_unsent(s->ep) > 0 && rtls_flush(s->ep) != RTLS_OK)
+			s->ep_gone = 1;
+		else if (rl_discard_ep(s) && rtls_pending(s->ep))
 			event_active(rl->rev[XP_EP2ML], EV_READ, 1);
+		if (!s->ep_gone)
+			rl_set_write(s, XP_EP2ML, rtls_unsent(s->ep) > 0);
 	}
 	if (s->ep != NULL && !s->ep_gone && !s->tls_closing) {
 		if (rl->b[XP_ML2EP].ready > 0)
@@ -898,29 +823,43 @@ rl_drain_step(struct session *s)
 		session_finish(s);
 }
 
+/*
+ * Until the endpoint's close_notify, EOF or error, what it sends is read
+ * and dropped; a turn's worth at a time, or an endpoint that keeps sending
+ * would hold the loop (and the close-wait timer) forever.  1: a turn's
+ * worth was read and more may be buffered.
+ */
+static int
+rl_discard_ep(struct session *s)
+{
+	uint8_t		 junk[4096];
+	size_t		 n, got = 0;
+	enum rtls_res	 r;
+
+	while (got < RL_EP_TURN) {
+		if ((r = rtls_read(s->ep, junk, sizeof(junk), &n)) == RTLS_OK) {
+			got += n;
+			continue;
+		}
+		if (r != RTLS_WANT_READ)
+			s->ep_gone = 1;
+		else
+			rtls_idle(s->ep);
+		return 0;
+	}
+	return 1;
+}
+
 /* close_notify; then the endpoint's reads are watched for its own close. */
 static void
 rl_tls_shutdown(struct session *s)
 {
-	int	 r, e;
-
-	ERR_clear_error();
-	if ((r = SSL_shutdown(s->ssl)) == 1) {
-		s->ep_gone = 1;
-		return;
-	}
-	e = r < 0 ? SSL_get_error(s->ssl, r) : SSL_ERROR_NONE;
-	ERR_clear_error();
-	if (e == SSL_ERROR_WANT_WRITE) {
-		rl_set_write(s, XP_EP2ML, 1);
-		return;
-	}
-	if (e != SSL_ERROR_NONE && e != SSL_ERROR_WANT_READ) {
+	if (rtls_close_notify(s->ep) != RTLS_OK) {
 		s->ep_gone = 1;
 		return;
 	}
 	s->tls_closing = 1;
-	rl_set_write(s, XP_EP2ML, 0);
+	rl_set_write(s, XP_EP2ML, rtls_unsent(s->ep) > 0);
 	session_timer_ms(s, XP_TLS_CLOSE_WAIT_MS);
 	rl_set_read(s, XP_EP2ML, 1);
 }
@@ -950,7 +889,7 @@ drain_check(struct session *s)
 	if (s->ep != NULL && !s->tls_closing) {
 		if (s->ep_gone)
 			session_ep_free(s);
-		else if (evbuffer_get_length(bufferevent_get_output(s->ep)) == 0)
+		else if (rtls_unsent(s->ep) == 0)
 			tls_shutdown(s);
 	}
 	if (s->ep == NULL && s->ml == NULL)
@@ -967,56 +906,32 @@ tls_shutdown(struct session *s)
 {
 	s->tls_closing = 1;
 	session_timer_ms(s, XP_TLS_CLOSE_WAIT_MS);
-	if (tls_shutdown_step(s) == 0 && s->ep != NULL &&
-	    bufferevent_enable(s->ep, EV_READ) == -1) {
+	if (rtls_close_notify(s->ep) != RTLS_OK ||
+	    session_ep_watch(s, EV_READ | (rtls_unsent(s->ep) > 0 ? EV_WRITE :
+	    0)) == -1) {
 		log_cdebug(s->ctx, "cannot wait for the endpoint's close: %s",
-		    strerror(errno));
+		    s->ep->why[0] != '\0' ? s->ep->why : strerror(errno));
 		session_ep_free(s);
 	}
 }
 
-/*
- * SSL_shutdown once: 1 when the endpoint's socket is done with (both
- * close_notify seen, or an error), 0 while ours is out or waits for room in
- * the socket (WANT_WRITE: retried from tls_shutdown_retry, or the
- * close_notify would be lost), all bounded by the session timer.
- */
-static int
-tls_shutdown_step(struct session *s)
+/* The endpoint's socket during a drain that began before the relay. */
+void
+relay_ep_event(struct session *s, short what)
 {
-	int	 r, e = 0;
-
-	ERR_clear_error();
-	r = SSL_shutdown(s->ssl);
-	if (r == 1) {
+	if (s->ep == NULL || s->rl.started)
+		return;
+	if ((what & EV_WRITE) && rtls_flush(s->ep) != RTLS_OK)
+		s->ep_gone = 1;
+	if ((what & EV_READ) && s->tls_closing && !s->ep_gone &&
+	    rl_discard_ep(s) && rtls_pending(s->ep))
+		event_active(s->ep_ev, EV_READ, 0);
+	if (s->ep_gone && s->tls_closing)
 		session_ep_free(s);
-		return 1;
-	}
-	if (r < 0 && (e = SSL_get_error(s->ssl, r)) == SSL_ERROR_WANT_WRITE) {
-		ERR_clear_error();
-		if (s->shut_ev == NULL && (s->shut_ev = event_new(s->d->base,
-		    bufferevent_getfd(s->ep), EV_WRITE, tls_shutdown_retry, s)) == NULL)
-			fatalx("libevent: cannot create an event");
-		if (event_add(s->shut_ev, NULL) == 0)
-			return 0;
-		log_cdebug(s->ctx, "cannot wait to send close_notify: %s",
-		    strerror(errno));
-		session_ep_free(s);
-		return 1;
-	}
-	if (r < 0 && e != SSL_ERROR_WANT_READ)
-		log_cdebug(s->ctx, "close_notify: SSL_shutdown error %d", e);
-	ERR_clear_error();
-	return 0;
-}
-
-static void
-tls_shutdown_retry(evutil_socket_t fd, short ev, void *arg)
-{
-	struct session	*s = arg;
-
-	if (s->ep != NULL && tls_shutdown_step(s) == 1)
-		drain_check(s);
+	else if (!s->ep_gone && session_ep_watch(s, (s->tls_closing ? EV_READ :
+	    0) | (rtls_unsent(s->ep) > 0 ? EV_WRITE : 0)) == -1)
+		s->ep_gone = 1;
+	drain_check(s);
 }
 
 static void
@@ -1038,11 +953,7 @@ drain_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct session	*s = arg;
 
-	if (bev == s->ep) {
-		s->ep_gone = 1;
-		if (s->tls_closing)
-			session_ep_free(s);
-	} else
-		s->ml_gone = 1;
+	(void)bev;
+	s->ml_gone = 1;
 	drain_check(s);
 }

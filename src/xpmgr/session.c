@@ -41,10 +41,15 @@
 #include "util/log.h"
 #include "util/util.h"
 #include "conf/xpconf.h"
+#include "cred/rtls.h"
+#include "cred/tls.h"
 #include "xpmgr/daemon.h"
 
-static void	 ep_setup_read(struct bufferevent *bev, void *arg);
-static void	 ep_setup_event(struct bufferevent *bev, short what, void *arg);
+static void	 ep_io(evutil_socket_t fd, short what, void *arg);
+static void	 ep_handshake(struct session *s);
+static void	 ep_setup_io(struct session *s, short what);
+static void	 ep_setup_read(struct session *s);
+static void	 ep_setup_ended(struct session *s, enum rtls_res r);
 static void	 session_timeout(evutil_socket_t fd, short ev, void *arg);
 static void	 setup_begin(struct session *s);
 static void	 setup_next(struct session *s);
@@ -81,32 +86,24 @@ session_new(struct xpd *d, int fd, const struct sockaddr *sa, socklen_t salen)
 	set_sockopts(fd);
 	if ((s->timer = evtimer_new(d->base, session_timeout, s)) == NULL)
 		fatalx("evtimer_new failed");
-	if ((s->ssl = xp_tls_ssl_new(d->tls)) == NULL) {
-		close(fd);
+	/*
+	 * OpenSSL does the handshake on the socket; then the session leaves
+	 * it (ep_handshake) and the endpoint's records are ours (cred/rtls.h):
+	 * a held session keeps a few hundred bytes of TLS state, not
+	 * OpenSSL's 14 KiB.
+	 */
+	s->ep = xcalloc(1, sizeof(*s->ep));
+	s->ep->fd = fd;
+	if ((s->ep_ev = event_new(d->base, fd, 0, ep_io, s)) == NULL)
+		fatalx("event_new failed");
+	if ((s->ssl = xp_tls_ssl_new(d->tls)) == NULL ||
+	    SSL_set_fd(s->ssl, fd) != 1) {
 		session_abort(s, XP_END_FAIL, "cannot create a TLS session");
 		return;
 	}
-	/*
-	 * OpenSSL 3 calls a TCP close without close_notify an error; for us
-	 * it is an end like any other (a cut frame is still caught by the
-	 * framing).  Tickets are off in the context already.
-	 */
-	SSL_set_options(s->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
-	s->ep = bufferevent_openssl_socket_new(d->base, fd, s->ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (s->ep == NULL) {
-		/*
-		 * libevent 2.1 has freed the SSL, and with it the socket BIO
-		 * that closes fd (BEV_OPT_CLOSE_ON_FREE): neither is ours now.
-		 */
-		s->ssl = NULL;
-		session_abort(s, XP_END_FAIL, "cannot create a TLS buffer");
-		return;
-	}
-	bufferevent_openssl_set_allow_dirty_shutdown(s->ep, 1);
-	bufferevent_setcb(s->ep, ep_setup_read, NULL, ep_setup_event, s);
-	bufferevent_setwatermark(s->ep, EV_READ, 0, PL_HLEN + XP_FRAME_BODY_MAX);
-	if (bufferevent_enable(s->ep, EV_READ | EV_WRITE) == -1) {
+	SSL_set_accept_state(s->ssl);
+	/* The endpoint speaks first (ClientHello). */
+	if (session_ep_watch(s, EV_READ) == -1) {
 		session_abort(s, XP_END_FAIL, "cannot watch the connection: %s",
 		    strerror(errno));
 		return;
@@ -156,46 +153,177 @@ session_timer_ms(struct session *s, unsigned ms)
 
 /* ---- handshake and setup ---- */
 
+/* Watch the endpoint's socket for what (0: nothing); -1: epoll refused. */
+int
+session_ep_watch(struct session *s, short what)
+{
+	if (s->ep_ev == NULL || what == s->ep_watch)
+		return 0;
+	event_del(s->ep_ev);
+	s->ep_watch = 0;
+	if (what == 0)
+		return 0;
+	event_assign(s->ep_ev, s->d->base, s->ep->fd, what | EV_PERSIST, ep_io, s);
+	if (event_add(s->ep_ev, NULL) == -1)
+		return -1;
+	s->ep_watch = what;
+	return 0;
+}
+
 static void
-ep_setup_event(struct bufferevent *bev, short what, void *arg)
+ep_io(evutil_socket_t fd, short what, void *arg)
 {
 	struct session	*s = arg;
+
+	(void)fd;
+	switch (s->state) {
+	case XP_S_HANDSHAKE:
+		ep_handshake(s);
+		break;
+	case XP_S_SETUP:
+	case XP_S_GATED:
+		ep_setup_io(s, what);
+		break;
+	case XP_S_CLOSING:
+		relay_ep_event(s, what);
+		break;
+	default:
+		/* The relay has events of its own. */
+		(void)session_ep_watch(s, 0);
+		break;
+	}
+}
+
+static void
+ep_handshake(struct session *s)
+{
+	struct rec13	 rec;
 	char		 why[400];
 	unsigned long	 err;
+	int		 r;
 
-	if (what & BEV_EVENT_CONNECTED) {
-		setup_begin(s);
-		return;
-	}
-	s->ep_gone = 1;
-	if (s->state == XP_S_HANDSHAKE) {
-		if (what & BEV_EVENT_EOF)
-			session_close(s, XP_END_FAIL, "endpoint closed the connection "
-			    "during the TLS handshake");
-		else {
-			err = bufferevent_get_openssl_error(bev);
-			xp_tls_failure(s->ssl, err, why, sizeof(why));
-			session_close(s, XP_END_FAIL, "TLS handshake failed: %s", why);
+	ERR_clear_error();
+	if ((r = SSL_do_handshake(s->ssl)) == 1) {
+		if (cred_tls_detach(s->ssl, &rec, why, sizeof(why)) == -1) {
+			s->ep_gone = 1;
+			session_close(s, XP_END_FAIL, "cannot take the TLS connection "
+			    "over: %s", why);
+			return;
 		}
+		rtls_init(s->ep, s->ep->fd, &rec);
+		rec13_wipe(&rec);
+		if ((s->ep_in = evbuffer_new()) == NULL)
+			fatalx("evbuffer_new failed");
+		setup_begin(s);
+		/* What setup_begin needed of the handshake is copied: free it. */
+		if (s->ssl != NULL) {
+			SSL_free(s->ssl);
+			s->ssl = NULL;
+		}
+		if (s->state == XP_S_SETUP || s->state == XP_S_GATED)
+			ep_setup_io(s, EV_READ);
 		return;
 	}
-	if ((what & BEV_EVENT_EOF) && s->ep_msgs_setup == 0)
+	switch (SSL_get_error(s->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		r = session_ep_watch(s, EV_READ);
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		r = session_ep_watch(s, EV_WRITE);
+		break;
+	case SSL_ERROR_ZERO_RETURN:
+		s->ep_gone = 1;
+		session_close(s, XP_END_FAIL, "endpoint closed the connection "
+		    "during the TLS handshake");
+		return;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0) {
+			s->ep_gone = 1;
+			session_close(s, XP_END_FAIL, "endpoint closed the connection "
+			    "during the TLS handshake%s%s", errno != 0 ? ": " : "",
+			    errno != 0 ? strerror(errno) : "");
+			return;
+		}
+		/* FALLTHROUGH */
+	default:
+		err = ERR_peek_error();
+		xp_tls_failure(s->ssl, err, why, sizeof(why));
+		ERR_clear_error();
+		s->ep_gone = 1;
+		session_close(s, XP_END_FAIL, "TLS handshake failed: %s", why);
+		return;
+	}
+	if (r == -1)
+		session_abort(s, XP_END_FAIL, "cannot watch the connection: %s",
+		    strerror(errno));
+}
+
+/*
+ * Setup: read what the endpoint sent (at most one largest frame ahead),
+ * parse it, and write what waits.  The endpoint's end, once what it sent
+ * before is parsed, ends the session with the reason setup gives it.
+ */
+static void
+ep_setup_io(struct session *s, short what)
+{
+	uint8_t		 buf[16384];
+	enum rtls_res	 r = RTLS_OK;
+	size_t		 n;
+
+	if (s->ep_gone) {
+		ep_setup_ended(s, RTLS_ERROR);
+		return;
+	}
+	if ((what & EV_WRITE) && rtls_flush(s->ep) != RTLS_OK) {
+		ep_setup_ended(s, RTLS_ERROR);
+		return;
+	}
+	if (what & EV_READ) {
+		/*
+		 * A record at a time, parsed at once: what follows the start
+		 * result is the relay's to read, at the relay's pace.
+		 */
+		while (evbuffer_get_length(s->ep_in) < PL_HLEN + XP_FRAME_BODY_MAX) {
+			r = rtls_read(s->ep, buf, sizeof(buf), &n);
+			if (r != RTLS_OK)
+				break;
+			if (evbuffer_add(s->ep_in, buf, n) == -1)
+				fatalx("evbuffer_add failed");
+			ep_setup_read(s);
+			if (s->state != XP_S_SETUP && s->state != XP_S_GATED)
+				return;
+		}
+		if (r == RTLS_WANT_READ)
+			rtls_idle(s->ep);
+		ep_setup_read(s);
+		if (s->state != XP_S_SETUP && s->state != XP_S_GATED)
+			return;
+		if (r != RTLS_OK && r != RTLS_WANT_READ) {
+			ep_setup_ended(s, r);
+			return;
+		}
+	}
+	if (session_ep_watch(s, EV_READ | (rtls_unsent(s->ep) > 0 ? EV_WRITE :
+	    0)) == -1)
+		session_abort(s, XP_END_FAIL, "cannot watch the connection: %s",
+		    strerror(errno));
+}
+
+static void
+ep_setup_ended(struct session *s, enum rtls_res r)
+{
+	s->ep_gone = 1;
+	if (r == RTLS_ERROR)
+		session_close(s, XP_END_FAIL, "endpoint connection error during "
+		    "setup: %s", s->ep->why[0] != '\0' ? s->ep->why : "I/O error");
+	else if (s->ep_msgs_setup == 0)
 		/* ERRATA missing fact 2: the endpoint says nothing when it refuses. */
 		session_close(s, XP_END_FAIL, "endpoint disconnected right after TLS "
 		    "without a message: its exp_priority may exceed the chain's "
 		    "max_num_priority, or it could not use our certificate chain");
-	else if (what & BEV_EVENT_EOF)
+	else
 		session_close(s, XP_END_FAIL, "endpoint disconnected during setup "
 		    "(awaiting the result of %s)", pl_type_name(s->await_type));
-	else {
-		err = bufferevent_get_openssl_error(bev);
-		if (err != 0)
-			xp_tls_failure(s->ssl, err, why, sizeof(why));
-		else
-			snprintf(why, sizeof(why), "%s", strerror(errno));
-		session_close(s, XP_END_FAIL, "endpoint connection error during setup: %s",
-		    why);
-	}
 }
 
 static void
@@ -281,29 +409,39 @@ setup_next(struct session *s)
 	d->ninflight++;
 }
 
+/*
+ * Sealed and written at once; what the socket does not take waits for
+ * EV_WRITE.  A failed write is noticed on the next turn (ep_setup_io), not
+ * under the feet of the setup step that sends.
+ */
 static void
 session_send(struct session *s, const struct pl_msg *m)
 {
-	struct evbuffer_iovec	 v;
-	struct evbuffer		*out = bufferevent_get_output(s->ep);
-	ssize_t			 n;
+	uint8_t		*buf;
+	ssize_t		 n;
 
 	if ((n = pl_encode(m, NULL, 0)) < 0)
 		fatalx("cannot encode a %s message", pl_type_name(m->type));
-	if (evbuffer_reserve_space(out, n, &v, 1) < 1 ||
-	    pl_encode(m, v.iov_base, v.iov_len) != n)
-		fatalx("cannot buffer a %s message", pl_type_name(m->type));
-	v.iov_len = (size_t)n;
-	xp_trace_msg(s, XP_ML2EP, XP_TR_INTERCEPTED, v.iov_base, NULL, v.iov_len);
-	evbuffer_commit_space(out, &v, 1);
+	buf = xmalloc((size_t)n);
+	if (pl_encode(m, buf, (size_t)n) != n)
+		fatalx("cannot encode a %s message", pl_type_name(m->type));
+	xp_trace_msg(s, XP_ML2EP, XP_TR_INTERCEPTED, buf, NULL, (size_t)n);
+	if (rtls_write(s->ep, buf, (size_t)n) != RTLS_OK) {
+		s->ep_gone = 1;
+		event_active(s->ep_ev, EV_WRITE, 0);
+	} else if (rtls_unsent(s->ep) > 0 &&
+	    session_ep_watch(s, EV_READ | EV_WRITE) == -1) {
+		s->ep_gone = 1;
+		event_active(s->ep_ev, EV_WRITE, 0);
+	}
+	free(buf);
 }
 
 static void
-ep_setup_read(struct bufferevent *bev, void *arg)
+ep_setup_read(struct session *s)
 {
-	struct session		*s = arg;
 	struct xp_frame		 f;
-	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer		*in = s->ep_in;
 	enum xp_frame_res	 r;
 
 	while (s->state == XP_S_SETUP || s->state == XP_S_GATED) {
@@ -564,17 +702,29 @@ session_unpend(struct session *s)
 	listener_update(s->d);
 }
 
-/* Close the endpoint's socket: the bufferevent frees the SSL and closes it. */
+/* Close the endpoint's socket; its TLS state goes with it. */
 void
 session_ep_free(struct session *s)
 {
-	if (s->shut_ev != NULL) {
-		event_free(s->shut_ev);
-		s->shut_ev = NULL;
+	if (s->ep == NULL)
+		return;
+	if (s->ep_ev != NULL) {
+		event_free(s->ep_ev);
+		s->ep_ev = NULL;
+		s->ep_watch = 0;
 	}
-	bufferevent_free(s->ep);
+	if (s->ssl != NULL) {
+		SSL_free(s->ssl);
+		s->ssl = NULL;
+	}
+	if (s->ep_in != NULL) {
+		evbuffer_free(s->ep_in);
+		s->ep_in = NULL;
+	}
+	close(s->ep->fd);
+	rtls_free(s->ep);
+	free(s->ep);
 	s->ep = NULL;
-	s->ssl = NULL;
 }
 
 /* Both sockets closed.  Over now, or once the mlet is reaped. */
@@ -585,12 +735,7 @@ session_finish(struct session *s)
 		return;
 	s->state = XP_S_CLOSED;
 	relay_free(s);
-	if (s->ep != NULL)
-		session_ep_free(s);
-	else if (s->ssl != NULL) {
-		SSL_free(s->ssl);
-		s->ssl = NULL;
-	}
+	session_ep_free(s);
 	if (s->ml != NULL) {
 		bufferevent_free(s->ml);
 		s->ml = NULL;

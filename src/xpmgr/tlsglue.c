@@ -69,6 +69,12 @@ xp_tls_new(const struct xpmgr_conf *c, char *why, size_t whylen)
 		snprintf(why, whylen, "TLS server context: %s", err.msg);
 		goto fail;
 	}
+	/* Sessions leave OpenSSL after the handshake (session.c). */
+	if (cred_tls_keep_secrets(t->ctx) == -1) {
+		snprintf(why, whylen, "TLS server context: cannot set the TLS 1.3 "
+		    "cipher suites");
+		goto fail;
+	}
 	entries_free(certs, roots, c->nexp);
 	free(te);
 	return t;

@@ -81,7 +81,7 @@ echo "== a record header over the limit"
 bk_endpoint ep5
 "$TLSC" --port "$BSUB" --cert "$T/ep5/agent.cert" --key "$T/ep5/k_ep" \
     --huge --hold 5 >"$T/ep5.out" 2>&1
-bk_wait_log 'TLS record longer than 16640 bytes'
+bk_wait_log "TLS: record longer than 16640 bytes"
 
 echo "== the publisher still works, and the broker's close at shutdown is clean"
 bk_endpoint ep6

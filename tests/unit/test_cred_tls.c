@@ -23,6 +23,7 @@
 
 #include "cred/cred.h"
 #include "cred/rec13.h"
+#include "cred/rtls.h"
 #include "cred/tls.h"
 #include "credtest.h"
 #include "util/util.h"
@@ -853,6 +854,158 @@ START_TEST(detach_refusals)
 }
 END_TEST
 
+
+/* Read exactly len bytes through rtls, with reads of at most room bytes. */
+static void
+rtls_read_all(struct rtls *t, uint8_t *buf, size_t len, size_t room)
+{
+	struct pollfd	 pfd = { t->fd, POLLIN, 0 };
+	size_t		 have = 0, n;
+	enum rtls_res	 r;
+
+	while (have < len) {
+		r = rtls_read(t, buf + have, len - have < room ? len - have :
+		    room, &n);
+		if (r == RTLS_WANT_READ) {
+			ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+			continue;
+		}
+		ck_assert_msg(r == RTLS_OK, "rtls_read %d: %s", r, t->why);
+		ck_assert_uint_gt(n, 0);
+		have += n;
+	}
+}
+
+/* The client reads len bytes (the server's writes must be flushed meanwhile). */
+static void
+client_read_all(struct pair *p, struct rtls *t, uint8_t *buf, size_t len)
+{
+	struct pollfd	 pfd = { p->c.fd, POLLIN, 0 };
+	size_t		 have = 0;
+	int		 k;
+
+	while (have < len) {
+		ck_assert_int_eq(rtls_flush(t), RTLS_OK);
+		k = SSL_read(p->c.ssl, buf + have, (int)(len - have));
+		if (k <= 0) {
+			ck_assert_int_eq(SSL_get_error(p->c.ssl, k),
+			    SSL_ERROR_WANT_READ);
+			(void)poll(&pfd, 1, 50);
+			continue;
+		}
+		have += (size_t)k;
+	}
+}
+
+START_TEST(rtls_over_a_socket)
+{
+	static uint8_t	 big[200000], got[200000];
+	struct rec13	 r;
+	struct rtls	 t;
+	struct pair	 p;
+	size_t		 i, n, off;
+	int		 w;
+	char		 c;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 13 + 7);
+	detach_pair(&p, "TLS_AES_256_GCM_SHA384", &r);
+	rtls_init(&t, p.s.fd, &r);
+	ck_assert_int_eq(rtls_pending(&t), 0);
+
+	/* Client to server, read 1000 bytes at a time (less than a record). */
+	for (off = 0; off < 100000; off += (size_t)w) {
+		w = SSL_write(p.c.ssl, big + off, (int)(100000 - off));
+		ck_assert_int_gt(w, 0);
+	}
+	rtls_read_all(&t, got, 100000, 1000);
+	ck_assert_int_eq(memcmp(got, big, 100000), 0);
+	ck_assert_int_eq(rtls_read(&t, got, 10, &n), RTLS_WANT_READ);
+	rtls_idle(&t);
+	ck_assert_ptr_null(t.in);	/* an idle connection holds no buffer */
+
+	/* Server to client: many records, sealed and written together. */
+	ck_assert_int_eq(rtls_write(&t, big, sizeof(big)), RTLS_OK);
+	client_read_all(&p, &t, got, sizeof(big));
+	ck_assert_int_eq(memcmp(got, big, sizeof(big)), 0);
+	ck_assert_uint_eq(rtls_unsent(&t), 0);
+	ck_assert_ptr_null(t.out);
+
+	/* The client asks for our KeyUpdate: rtls answers on its own. */
+	ck_assert_int_eq(SSL_key_update(p.c.ssl, SSL_KEY_UPDATE_REQUESTED), 1);
+	ck_assert_int_eq(SSL_write(p.c.ssl, "after", 5), 5);
+	rtls_read_all(&t, got, 5, 100);
+	ck_assert_int_eq(memcmp(got, "after", 5), 0);
+	ck_assert_int_eq(rtls_write(&t, "reply", 5), RTLS_OK);
+	client_read_all(&p, &t, got, 5);
+	ck_assert_int_eq(memcmp(got, "reply", 5), 0);
+
+	/* Our close_notify, then the client's. */
+	ck_assert_int_eq(rtls_close_notify(&t), RTLS_OK);
+	ck_assert_int_eq(rtls_write(&t, "x", 1), RTLS_ERROR);
+	w = SSL_read(p.c.ssl, &c, 1);
+	ck_assert_int_eq(SSL_get_error(p.c.ssl, w), SSL_ERROR_ZERO_RETURN);
+	ck_assert_int_eq(SSL_shutdown(p.c.ssl), 1);
+	{
+		struct pollfd	 pfd = { t.fd, POLLIN, 0 };
+		enum rtls_res	 res;
+
+		while ((res = rtls_read(&t, got, 10, &n)) == RTLS_WANT_READ)
+			ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+		ck_assert_int_eq(res, RTLS_CLOSED);
+	}
+	rtls_free(&t);
+	pair_free(&p);
+
+	/*
+	 * A peer that asks for key updates while it reads nothing: once the
+	 * socket is full, at most RTLS_KU_MAX answers wait, then it fails.
+	 */
+	detach_pair(&p, "TLS_AES_128_GCM_SHA256", &r);
+	rtls_init(&t, p.s.fd, &r);
+	for (i = 0; i < 20 && rtls_unsent(&t) == 0; i++)
+		ck_assert_int_eq(rtls_write(&t, big, sizeof(big)), RTLS_OK);
+	ck_assert_uint_gt(rtls_unsent(&t), 0);
+	{
+		enum rtls_res	 res = RTLS_OK;
+		size_t		 k;
+
+		for (k = 0; k < RTLS_KU_MAX + 10 && res != RTLS_ERROR; k++) {
+			ck_assert_int_eq(SSL_key_update(p.c.ssl,
+			    SSL_KEY_UPDATE_REQUESTED), 1);
+			ck_assert_int_eq(SSL_write(p.c.ssl, "k", 1), 1);
+			while ((res = rtls_read(&t, got, 10, &n)) == RTLS_OK)
+				;
+		}
+		ck_assert_int_eq(res, RTLS_ERROR);
+		ck_assert_ptr_nonnull(strstr(t.why, "does not read"));
+		ck_assert_uint_ge(k, RTLS_KU_MAX);
+	}
+	rtls_free(&t);
+	pair_free(&p);
+
+	/* A TCP close without close_notify is RTLS_EOF. */
+	detach_pair(&p, "TLS_AES_128_GCM_SHA256", &r);
+	rtls_init(&t, p.s.fd, &r);
+	ck_assert_int_eq(SSL_write(p.c.ssl, "last", 4), 4);
+	SSL_free(p.c.ssl);
+	p.c.ssl = NULL;
+	close(p.c.fd);
+	p.c.fd = -1;
+	rtls_read_all(&t, got, 4, 100);
+	{
+		struct pollfd	 pfd = { t.fd, POLLIN, 0 };
+		enum rtls_res	 res;
+
+		while ((res = rtls_read(&t, got, 10, &n)) == RTLS_WANT_READ)
+			ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+		ck_assert_int_eq(res, RTLS_EOF);
+	}
+	rtls_free(&t);
+	pair_free(&p);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -880,6 +1033,7 @@ suite(void)
 	    (int)(sizeof(suites13) / sizeof(suites13[0])));
 	tcase_add_test(tc, detach_peer_close_and_tamper);
 	tcase_add_test(tc, detach_refusals);
+	tcase_add_test(tc, rtls_over_a_socket);
 	suite_add_tcase(s, tc);
 	return s;
 }
