@@ -297,39 +297,28 @@ conn_handshake(struct bconn *bc)
 {
 	unsigned long	 e;
 	char		 why[300];
-	int		 r;
+	int		 r = 0, se;
 
-	ERR_clear_error();
-	if ((r = SSL_do_handshake(bc->ssl)) == 1) {
+	switch (cred_tls_handshake(bc->ssl, &e, &se)) {
+	case CRED_HS_DONE:
 		conn_established(bc);
 		return;
-	}
-	switch (SSL_get_error(bc->ssl, r)) {
-	case SSL_ERROR_WANT_READ:
+	case CRED_HS_WANT_READ:
 		r = conn_watch(bc, EV_READ);
 		break;
-	case SSL_ERROR_WANT_WRITE:
+	case CRED_HS_WANT_WRITE:
 		r = conn_watch(bc, EV_WRITE);
 		break;
-	case SSL_ERROR_ZERO_RETURN:
-		conn_close(bc, "closed during the TLS handshake");
+	case CRED_HS_CLOSED:
+		conn_close(bc, "closed during the TLS handshake%s%s",
+		    se != 0 ? ": " : "", se != 0 ? strerror(se) : "");
 		return;
-	case SSL_ERROR_SYSCALL:
-		if ((e = ERR_peek_error()) == 0) {
-			if (errno == 0 || errno == ECONNRESET || errno == EPIPE)
-				conn_close(bc, "closed during the TLS handshake%s%s",
-				    errno != 0 ? ": " : "", errno != 0 ?
-				    strerror(errno) : "");
-			else
-				conn_close(bc, "TLS handshake failed: %s",
-				    strerror(errno));
-			return;
-		}
-		/* FALLTHROUGH */
+	case CRED_HS_FAILED:
 	default:
-		e = ERR_peek_error();
-		cred_tls_reason(bc->ssl, e, why, sizeof(why));
-		ERR_clear_error();
+		if (e != 0)
+			cred_tls_reason(bc->ssl, e, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s", strerror(se));
 		conn_close(bc, "TLS handshake failed: %s", why);
 		return;
 	}

@@ -10,6 +10,7 @@
  * entry's certificate, key and verify flags on the SSL itself, which is
  * what 1.1.0 does with its "await"/"conn" context swap, without the swap.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -623,6 +624,39 @@ cred_tls_release(SSL *ssl)
 		cred_chain_free(&c->peer);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
+}
+
+enum cred_hs
+cred_tls_handshake(SSL *ssl, unsigned long *sslerr, int *syserr)
+{
+	int	 r;
+
+	*sslerr = 0;
+	*syserr = 0;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_do_handshake(ssl)) == 1)
+		return CRED_HS_DONE;
+	switch (SSL_get_error(ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		return CRED_HS_WANT_READ;
+	case SSL_ERROR_WANT_WRITE:
+		return CRED_HS_WANT_WRITE;
+	case SSL_ERROR_ZERO_RETURN:
+		return CRED_HS_CLOSED;
+	case SSL_ERROR_SYSCALL:
+		if ((*sslerr = ERR_peek_error()) == 0) {
+			*syserr = errno;
+			return errno == 0 || errno == ECONNRESET ||
+			    errno == EPIPE ? CRED_HS_CLOSED : CRED_HS_FAILED;
+		}
+		break;
+	default:
+		*sslerr = ERR_peek_error();
+		break;
+	}
+	ERR_clear_error();
+	return CRED_HS_FAILED;
 }
 
 /*

@@ -79,6 +79,21 @@ const struct cred_chain *cred_tls_peer_chain(const SSL *);
  */
 void	 cred_tls_release(SSL *);
 
+/* One step of a handshake on a non-blocking socket. */
+enum cred_hs {
+	CRED_HS_DONE,
+	CRED_HS_WANT_READ,	/* wait until the socket is readable */
+	CRED_HS_WANT_WRITE,	/* ... writable */
+	CRED_HS_CLOSED,		/* the peer closed or reset: *syserr 0 or the errno */
+	CRED_HS_FAILED		/* *sslerr (cred_tls_reason), or else *syserr */
+};
+
+/*
+ * SSL_do_handshake once, with OpenSSL's error queue read and cleared:
+ * what the caller waits for next, or how the handshake ended.
+ */
+enum cred_hs cred_tls_handshake(SSL *, unsigned long *sslerr, int *syserr);
+
 struct rec13;
 
 /*

@@ -47,6 +47,7 @@
 
 static void	 ep_io(evutil_socket_t fd, short what, void *arg);
 static void	 ep_handshake(struct session *s);
+static void	 ep_established(struct session *s);
 static void	 ep_setup_io(struct session *s, short what);
 static void	 ep_setup_read(struct session *s);
 static void	 ep_setup_ended(struct session *s, enum rtls_res r);
@@ -197,65 +198,64 @@ ep_io(evutil_socket_t fd, short what, void *arg)
 static void
 ep_handshake(struct session *s)
 {
-	struct rec13	 rec;
 	char		 why[400];
 	unsigned long	 err;
-	int		 r;
+	int		 r, se;
 
-	ERR_clear_error();
-	if ((r = SSL_do_handshake(s->ssl)) == 1) {
-		if (cred_tls_detach(s->ssl, &rec, why, sizeof(why)) == -1) {
-			s->ep_gone = 1;
-			session_close(s, XP_END_FAIL, "cannot take the TLS connection "
-			    "over: %s", why);
-			return;
-		}
-		rtls_init(s->ep, s->ep->fd, &rec);
-		rec13_wipe(&rec);
-		if ((s->ep_in = evbuffer_new()) == NULL)
-			fatalx("evbuffer_new failed");
-		setup_begin(s);
-		/* What setup_begin needed of the handshake is copied: free it. */
-		if (s->ssl != NULL) {
-			SSL_free(s->ssl);
-			s->ssl = NULL;
-		}
-		if (s->state == XP_S_SETUP || s->state == XP_S_GATED)
-			ep_setup_io(s, EV_READ);
+	switch (cred_tls_handshake(s->ssl, &err, &se)) {
+	case CRED_HS_DONE:
+		ep_established(s);
 		return;
-	}
-	switch (SSL_get_error(s->ssl, r)) {
-	case SSL_ERROR_WANT_READ:
+	case CRED_HS_WANT_READ:
 		r = session_ep_watch(s, EV_READ);
 		break;
-	case SSL_ERROR_WANT_WRITE:
+	case CRED_HS_WANT_WRITE:
 		r = session_ep_watch(s, EV_WRITE);
 		break;
-	case SSL_ERROR_ZERO_RETURN:
-		s->ep_gone = 1;
-		session_close(s, XP_END_FAIL, "endpoint closed the connection "
-		    "during the TLS handshake");
-		return;
-	case SSL_ERROR_SYSCALL:
-		if (ERR_peek_error() == 0) {
-			s->ep_gone = 1;
-			session_close(s, XP_END_FAIL, "endpoint closed the connection "
-			    "during the TLS handshake%s%s", errno != 0 ? ": " : "",
-			    errno != 0 ? strerror(errno) : "");
-			return;
-		}
-		/* FALLTHROUGH */
+	case CRED_HS_CLOSED:
+	case CRED_HS_FAILED:
 	default:
-		err = ERR_peek_error();
-		xp_tls_failure(s->ssl, err, why, sizeof(why));
-		ERR_clear_error();
 		s->ep_gone = 1;
-		session_close(s, XP_END_FAIL, "TLS handshake failed: %s", why);
+		if (err != 0)
+			session_close(s, XP_END_FAIL, "TLS handshake failed: %s",
+			    xp_tls_failure(s->ssl, err, why, sizeof(why)));
+		else
+			/* A socket error is the endpoint gone, as EOF. */
+			session_close(s, XP_END_FAIL, "endpoint closed the connection "
+			    "during the TLS handshake%s%s", se != 0 ? ": " : "",
+			    se != 0 ? strerror(se) : "");
 		return;
 	}
 	if (r == -1)
 		session_abort(s, XP_END_FAIL, "cannot watch the connection: %s",
 		    strerror(errno));
+}
+
+/* The handshake is done: the endpoint's TLS leaves OpenSSL, setup begins. */
+static void
+ep_established(struct session *s)
+{
+	struct rec13	 rec;
+	char		 why[400];
+
+	if (cred_tls_detach(s->ssl, &rec, why, sizeof(why)) == -1) {
+		s->ep_gone = 1;
+		session_close(s, XP_END_FAIL, "cannot take the TLS connection "
+		    "over: %s", why);
+		return;
+	}
+	rtls_init(s->ep, s->ep->fd, &rec);
+	rec13_wipe(&rec);
+	if ((s->ep_in = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new failed");
+	setup_begin(s);
+	/* What setup_begin needed of the handshake is copied: free it. */
+	if (s->ssl != NULL) {
+		SSL_free(s->ssl);
+		s->ssl = NULL;
+	}
+	if (s->state == XP_S_SETUP || s->state == XP_S_GATED)
+		ep_setup_io(s, EV_READ);
 }
 
 /*
