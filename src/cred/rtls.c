@@ -89,7 +89,16 @@ out_reserve(struct rtls *t, size_t n)
 static enum rtls_res
 fail(struct rtls *t, const char *what)
 {
+	t->syserr = 0;
 	snprintf(t->why, sizeof(t->why), "%s", what);
+	return RTLS_ERROR;
+}
+
+static enum rtls_res
+sysfail(struct rtls *t, int e)
+{
+	t->syserr = e;
+	snprintf(t->why, sizeof(t->why), "%s", strerror(e));
 	return RTLS_ERROR;
 }
 
@@ -108,7 +117,7 @@ rtls_flush(struct rtls *t)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return RTLS_OK;
-		return fail(t, n == 0 ? "write returned 0" : strerror(errno));
+		return sysfail(t, n == 0 ? EPIPE : errno);
 	}
 	free(t->out);
 	t->out = NULL;
@@ -208,7 +217,7 @@ fill(struct rtls *t)
 	}
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 		return RTLS_WANT_READ;
-	return fail(t, strerror(errno));
+	return sysfail(t, errno);
 }
 
 enum rtls_res
@@ -233,6 +242,7 @@ rtls_read(struct rtls *t, uint8_t *buf, size_t room, size_t *n)
 		}
 		len = rec13_reclen(t->in + t->inoff, t->inlen);
 		if (len < 0) {
+			t->syserr = 0;
 			snprintf(t->why, sizeof(t->why), "record longer than "
 			    "%u bytes", REC13_CT_MAX);
 			return RTLS_ERROR;
@@ -270,6 +280,7 @@ rtls_read(struct rtls *t, uint8_t *buf, size_t room, size_t *n)
 		case REC13_CLOSE:
 			return RTLS_CLOSED;
 		case REC13_ERROR:
+			t->syserr = 0;
 			return RTLS_ERROR;
 		}
 	}

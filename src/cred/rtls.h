@@ -39,6 +39,7 @@ struct rtls {
 	unsigned	 eof:1;		/* the socket said EOF */
 	unsigned	 sent_close:1;	/* our close_notify is sealed */
 	unsigned	 ku_unsent;	/* KeyUpdate answers since out was empty */
+	int		 syserr;	/* RTLS_ERROR from the socket: errno, else 0 */
 	char		 why[120];	/* RTLS_ERROR: what happened */
 };
 

@@ -96,7 +96,7 @@ static void	 rl_after_sink(struct session *s, int dir);
 static void	 rl_update_read(struct session *s, int dir);
 static void	 rl_source_ended(struct session *s, int dir, enum rl_rd r,
 		    const char *why);
-static void	 rl_sink_failed(struct session *s, int side, int e, unsigned long err);
+static void	 rl_sink_failed(struct session *s, int side, int e);
 static void	 rl_watch(struct session *s, struct event *ev);
 static void	 rl_set_read(struct session *s, int side, int on);
 static void	 rl_set_write(struct session *s, int side, int on);
@@ -547,7 +547,7 @@ rl_flush(struct session *s, int dir, struct xp_rbuf *t)
 			if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 				break;
 			if (w <= 0) {
-				rl_sink_failed(s, XP_ML2EP, w == 0 ? EPIPE : errno, 0);
+				rl_sink_failed(s, XP_ML2EP, w == 0 ? EPIPE : errno);
 				return s->state == XP_S_RELAY ? 0 : -1;
 			}
 			rb_consume(t, (size_t)w);
@@ -563,13 +563,13 @@ rl_flush(struct session *s, int dir, struct xp_rbuf *t)
 	 * here (counted by the back-pressure).
 	 */
 	if (rtls_flush(s->ep) != RTLS_OK) {
-		rl_sink_failed(s, XP_EP2ML, EPIPE, 0);
+		rl_sink_failed(s, XP_EP2ML, 0);
 		return -1;
 	}
 	while (t->ready > 0 && rtls_unsent(s->ep) < RL_RECORD) {
 		len = t->ready < RL_RECORD ? t->ready : RL_RECORD;
 		if (rtls_write(s->ep, t->p + t->off, len) != RTLS_OK) {
-			rl_sink_failed(s, XP_EP2ML, EPIPE, 0);
+			rl_sink_failed(s, XP_EP2ML, 0);
 			return -1;
 		}
 		rb_consume(t, len);
@@ -660,36 +660,30 @@ rl_ml_readable(evutil_socket_t fd, short ev, void *arg)
 		rl_pump(s, XP_ML2EP);
 }
 
+/* The sink of dir can take more: flush it, or drain when closing. */
 static void
-rl_ep_writable(evutil_socket_t fd, short ev, void *arg)
+rl_sink_writable(struct session *s, int dir)
 {
-	struct session	*s = arg;
-	struct xp_relay	*rl = &s->rl;
-
 	if (s->state == XP_S_CLOSING) {
 		rl_drain_step(s);
 		return;
 	}
 	if (s->state != XP_S_RELAY ||
-	    rl_flush(s, XP_ML2EP, &rl->b[XP_ML2EP]) == -1)
+	    rl_flush(s, dir, &s->rl.b[dir]) == -1)
 		return;
-	rl_after_sink(s, XP_ML2EP);
+	rl_after_sink(s, dir);
+}
+
+static void
+rl_ep_writable(evutil_socket_t fd, short ev, void *arg)
+{
+	rl_sink_writable(arg, XP_ML2EP);
 }
 
 static void
 rl_ml_writable(evutil_socket_t fd, short ev, void *arg)
 {
-	struct session	*s = arg;
-	struct xp_relay	*rl = &s->rl;
-
-	if (s->state == XP_S_CLOSING) {
-		rl_drain_step(s);
-		return;
-	}
-	if (s->state != XP_S_RELAY ||
-	    rl_flush(s, XP_EP2ML, &rl->b[XP_EP2ML]) == -1)
-		return;
-	rl_after_sink(s, XP_EP2ML);
+	rl_sink_writable(arg, XP_EP2ML);
 }
 
 /* ---- ends ---- */
@@ -732,11 +726,11 @@ rl_source_ended(struct session *s, int dir, enum rl_rd r, const char *why)
 /*
  * Writing to side failed.  An mlet that is gone (EPIPE, ECONNRESET) ended
  * the session as if it had closed its socket, an endpoint whose socket
- * failed without a TLS error as if it had closed the session; anything
- * else is an error.
+ * failed (rtls's syserr) as if it had closed the session; anything else,
+ * a TLS failure of the endpoint's included, is an error.
  */
 static void
-rl_sink_failed(struct session *s, int side, int e, unsigned long err)
+rl_sink_failed(struct session *s, int side, int e)
 {
 	char	 why[400];
 
@@ -745,15 +739,17 @@ rl_sink_failed(struct session *s, int side, int e, unsigned long err)
 		return;
 	}
 	/* A socket error without a TLS one: the endpoint left (as when reading). */
-	if (side == XP_EP2ML && err == 0) {
+	if (side == XP_EP2ML && s->ep->syserr != 0) {
 		rl_source_ended(s, XP_EP2ML, RD_EOF, NULL);
 		return;
 	}
-	if (side == XP_EP2ML)
+	if (side == XP_EP2ML) {
 		s->ep_gone = 1;
-	else
+		snprintf(why, sizeof(why), "TLS: %s", s->ep->why);
+	} else {
 		s->ml_gone = 1;
-	snprintf(why, sizeof(why), "%s", e != 0 ? strerror(e) : "I/O error");
+		snprintf(why, sizeof(why), "%s", e != 0 ? strerror(e) : "I/O error");
+	}
 	session_close(s, XP_END_FAIL, "%s connection error while writing: %s",
 	    side_name[side], why);
 }

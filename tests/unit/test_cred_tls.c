@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -979,6 +980,7 @@ START_TEST(rtls_over_a_socket)
 		}
 		ck_assert_int_eq(res, RTLS_ERROR);
 		ck_assert_ptr_nonnull(strstr(t.why, "does not read"));
+		ck_assert_int_eq(t.syserr, 0);	/* a TLS failure, not the socket's */
 		ck_assert_uint_ge(k, RTLS_KU_MAX);
 	}
 	rtls_free(&t);
@@ -1000,6 +1002,13 @@ START_TEST(rtls_over_a_socket)
 		while ((res = rtls_read(&t, got, 10, &n)) == RTLS_WANT_READ)
 			ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
 		ck_assert_int_eq(res, RTLS_EOF);
+		/* Writing to the closed peer fails with the socket's error. */
+		signal(SIGPIPE, SIG_IGN);
+		for (i = 0; i < 10 && res != RTLS_ERROR; i++)
+			res = rtls_write(&t, big, sizeof(big));
+		ck_assert_int_eq(res, RTLS_ERROR);
+		ck_assert_msg(t.syserr == EPIPE || t.syserr == ECONNRESET,
+		    "syserr %d (%s)", t.syserr, t.why);
 	}
 	rtls_free(&t);
 	pair_free(&p);
