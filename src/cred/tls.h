@@ -56,6 +56,16 @@ SSL_CTX	*cred_tls_client_ctx(const struct cred_tls_client *, struct cred_err *);
 /* Send this snikey as SNI; it must be a valid snikey. */
 int	 cred_tls_set_sni(SSL *, const char *, struct cred_err *);
 
+struct bufferevent;
+struct event_base;
+/*
+ * A client connection from ctx on the connected socket fd, handshaking,
+ * with snikey as SNI unless NULL (none towards a broker), owning fd and
+ * taking a close without close_notify as a close (tlsbev.c).
+ */
+struct bufferevent *cred_tls_bev_client(struct event_base *, int fd, SSL_CTX *,
+	    const char *snikey, struct cred_err *);
+
 /*
  * A server with one chain and no SNI selection: peers are checked in mode;
  * require makes a client certificate mandatory.

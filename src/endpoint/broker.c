@@ -254,8 +254,8 @@ static void
 tcp_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct ep_broker	*b = arg;
+	struct cred_err		 cerr;
 	evutil_socket_t		 fd;
-	SSL			*ssl;
 	int			 on = 1;
 
 	if (!(what & BEV_EVENT_CONNECTED)) {
@@ -269,14 +269,10 @@ tcp_cb(struct bufferevent *bev, short what, void *arg)
 	bufferevent_free(bev);
 	b->tcp = NULL;
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	if ((ssl = SSL_new(b->ctx)) == NULL)
-		fatalx("OpenSSL: cannot create a TLS connection");
 	/* No SNI towards a broker (certs spec §5). */
-	b->bev = bufferevent_openssl_socket_new(b->base, fd, ssl,
-	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-	if (b->bev == NULL)
-		fatalx("libevent: cannot create a TLS bufferevent");
-	bufferevent_openssl_set_allow_dirty_shutdown(b->bev, 1);
+	if ((b->bev = cred_tls_bev_client(b->base, fd, b->ctx, NULL,
+	    &cerr)) == NULL)
+		fatalx("%s", cerr.msg);
 	bufferevent_setcb(b->bev, read_cb, NULL, event_cb, b);
 	if (bufferevent_enable(b->bev, EV_READ | EV_WRITE) == -1) {
 		fail(b, "%s: cannot watch the connection: %s", b->peer,

@@ -296,7 +296,6 @@ tcp_up(struct ep_link *l)
 	struct bufferevent	*bev;
 	struct timeval		 tv;
 	struct cred_err		 cerr;
-	SSL			*ssl;
 	int			 fd = l->fd;
 
 	l->fd = -1;
@@ -309,16 +308,9 @@ tcp_up(struct ep_link *l)
 		session_start(l, bev, NULL);
 		return;
 	}
-	if ((ssl = SSL_new(l->ssl_ctx)) == NULL)
-		fatalx("OpenSSL: cannot create a TLS connection");
-	if (l->snikey != NULL && cred_tls_set_sni(ssl, l->snikey, &cerr) == -1)
-		fatalx("SNI key: %s", cerr.msg);
-	l->bev = bufferevent_openssl_socket_new(l->base, fd, ssl,
-	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-	if (l->bev == NULL)
-		fatalx("libevent: cannot create a TLS bufferevent");
-	/* A controller that closes without close_notify has still closed. */
-	bufferevent_openssl_set_allow_dirty_shutdown(l->bev, 1);
+	if ((l->bev = cred_tls_bev_client(l->base, fd, l->ssl_ctx, l->snikey,
+	    &cerr)) == NULL)
+		fatalx("%s", cerr.msg);
 	bufferevent_setcb(l->bev, NULL, NULL, hs_eventcb, l);
 	if (bufferevent_enable(l->bev, EV_READ | EV_WRITE) == -1) {
 		snprintf(l->err, sizeof(l->err), "%s: cannot watch the connection: "

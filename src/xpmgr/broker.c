@@ -475,19 +475,15 @@ xpb_conn_cb(evutil_socket_t fd, short what, void *arg)
 static void
 xpb_tls_start(struct xpb *b)
 {
-	SSL	*ssl;
-	int	 fd = b->fd;
+	struct cred_err	 cerr;
+	int		 fd = b->fd;
 
 	b->fd = -1;
 	b->state = XPB_TLS;
-	if ((ssl = SSL_new(b->ctx)) == NULL)
-		fatalx("OpenSSL: cannot create a TLS connection");
 	/* No SNI: a broker has one certificate. */
-	b->bev = bufferevent_openssl_socket_new(b->base, fd, ssl,
-	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-	if (b->bev == NULL)
-		fatalx("libevent: cannot create a TLS bufferevent");
-	bufferevent_openssl_set_allow_dirty_shutdown(b->bev, 1);
+	if ((b->bev = cred_tls_bev_client(b->base, fd, b->ctx, NULL,
+	    &cerr)) == NULL)
+		fatalx("%s", cerr.msg);
 	bufferevent_setcb(b->bev, xpb_read_cb, NULL, xpb_event_cb, b);
 	if (bufferevent_enable(b->bev, EV_READ | EV_WRITE) == -1) {
 		xpb_fail(b, "connection to the broker %s: cannot watch it: %s",
