@@ -74,12 +74,7 @@ ep_start() {
 	XP_BG="$XP_BG $EPID"
 }
 ep_wait_log() {	# LOG RE [S]
-	_n=$(( ${3:-15} * 20 ))
-	while ! grep -Eq -- "$2" "$T/$1" 2>/dev/null; do
-		[ "$_n" -gt 0 ] || fail "no /$2/ in $1"
-		sleep 0.05
-		_n=$((_n - 1))
-	done
+	wait_grep "$2" "$T/$1" "${3:-15}"
 }
 ep_stop() {	# stop $EPID with SIGTERM; it must exit 0
 	kill -TERM "$EPID"
@@ -238,7 +233,7 @@ if python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1",
 	ep_start ep9 -c "$T/ep9.conf"
 	ep_wait_log ep9.log "broker \[::1\]:$SBPORT: subscribed"
 	ep_stop
-	expect_grep 'c1 # TLS close_notify received' "$T/b9.log"
+	wait_grep 'c1 # TLS close_notify received' "$T/b9.log"
 else
 	echo "no IPv6 loopback: [::1] broker not tested"
 fi

@@ -50,7 +50,7 @@ expect_grep "Publishing xdescr \(.*sni_key=abc123;\) to channels \($KEYCHAN\)" "
 # (GreetPeriodAfterPubEnd 0).
 xp_expect_exit 0 20
 T1=$(date +%s%N)
-expect_grep 'c1 # TLS close_notify received' "$SBLOG"
+wait_grep 'c1 # TLS close_notify received' "$SBLOG"
 expect_grep 'Stopping publication \(max publication time reached' "$T/xpmgr.log"
 [ $(( (T1 - T0) / 1000000 )) -ge 2000 ] || fail "ended too early"
 echo "ok"

@@ -58,5 +58,5 @@ kill -0 "$XPID" || fail "pktxpmgr ended after a later refusal"
 [ "$(grep -c ' <- 31' "$SBLOG")" = 2 ] || fail "want 2 XPUBs on the new connection"
 kill -INT "$XPID"
 xp_expect_exit 0 10
-expect_grep 'c1 # TLS close_notify received' "$SBLOG"
+wait_grep 'c1 # TLS close_notify received' "$SBLOG"
 echo "ok"

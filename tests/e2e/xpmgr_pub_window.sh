@@ -19,7 +19,7 @@ xp_start -c "$PUBCONF" -a "127.0.0.1:$LPORT" "$PL_MLET_DIR/test_http_get" 127.0.
 xp_wait_log 'Experiment publication completed' 10
 xp_wait_log 'Stopping publication \(max publication time reached' 10
 sleep 0.3
-expect_grep 'c1 # TLS close_notify received' "$SBLOG"
+wait_grep 'c1 # TLS close_notify received' "$SBLOG"
 kill -0 "$XPID" || fail "pktxpmgr ended with the publication"
 # Greeting goes on after pub_end.
 xp_endpoint "$LPORT" 2>"$T/endpoint.log" || fail "endpoint after pub_end"
