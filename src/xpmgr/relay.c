@@ -312,9 +312,9 @@ rl_set_write(struct session *s, int side, int on)
 
 /*
  * Read the endpoint's records into t until the socket has nothing more, up
- * to a turn's worth.  close_notify, EOF and a socket error with no TLS
- * error (a reset, say) all end the session as an EOF: a frame cut short is
- * still caught.  Once the socket is drained the TLS read buffer goes (an
+ * to a turn's worth.  close_notify, EOF and a failed socket (a reset, a
+ * keepalive timeout: rtls's syserr) all end the session as an EOF: a frame
+ * cut short is still caught.  Once the socket is drained the TLS read buffer goes (an
  * idle session holds none).
  */
 static enum rl_rd
@@ -342,6 +342,9 @@ rl_read_ep(struct session *s, struct xp_rbuf *t, char *why, size_t whylen)
 		case RTLS_EOF:
 			return RD_EOF;
 		case RTLS_ERROR:
+			/* The socket failed (syserr), as rl_sink_failed reads it. */
+			if (s->ep->syserr != 0)
+				return RD_EOF;
 			snprintf(why, whylen, "TLS: %s", s->ep->why);
 			return RD_ERR;
 		}
