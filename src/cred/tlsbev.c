@@ -1,6 +1,7 @@
 /*
- * tlsbev.c: a TLS client connection on libevent: the one setup that pktxpmgr's and
- * the endpoint's broker agents and the endpoint's controller link share.
+ * tlsbev.c: a TLS client connection on libevent, the one set-up shared by
+ * pktxpmgr's broker agent and the endpoint's broker agent and controller
+ * link.
  */
 
 #include <openssl/ssl.h>
