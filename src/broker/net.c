@@ -229,18 +229,7 @@ conn_new(struct bkd *d, enum bk_side side, int fd, const struct sockaddr *sa,
 static int
 conn_watch(struct bconn *bc, short what)
 {
-	if (what == bc->watching)
-		return 0;
-	event_del(bc->ev);
-	bc->watching = 0;
-	if (what == 0)
-		return 0;
-	event_assign(bc->ev, bc->d->base, bc->fd, what | EV_PERSIST, conn_io,
-	    bc);
-	if (event_add(bc->ev, NULL) == -1)
-		return -1;
-	bc->watching = what;
-	return 0;
+	return pl_event_watch(bc->ev, &bc->watching, what);
 }
 
 /* After the handshake: read unless throttled, write while output waits. */

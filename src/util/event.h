@@ -15,4 +15,12 @@ struct timeval;
 /* event_add that cannot fail silently; what names the event for the message. */
 void	 xevent_add(struct event *ev, const struct timeval *tv, const char *what);
 
+/*
+ * Make ev, an event on a descriptor, persistent for what (EV_READ and/or
+ * EV_WRITE; 0 watches nothing), keeping its descriptor, callback and
+ * argument.  *watching holds what ev is added for; nothing is done when
+ * it is what already.  -1 when epoll refused (errno): ev watches nothing.
+ */
+int	 pl_event_watch(struct event *ev, short *watching, short what);
+
 #endif /* PL_UTIL_EVENT_H */

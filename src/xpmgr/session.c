@@ -158,17 +158,9 @@ session_timer_ms(struct session *s, unsigned ms)
 int
 session_ep_watch(struct session *s, short what)
 {
-	if (s->ep_ev == NULL || what == s->ep_watch)
+	if (s->ep_ev == NULL)
 		return 0;
-	event_del(s->ep_ev);
-	s->ep_watch = 0;
-	if (what == 0)
-		return 0;
-	event_assign(s->ep_ev, s->d->base, s->ep->fd, what | EV_PERSIST, ep_io, s);
-	if (event_add(s->ep_ev, NULL) == -1)
-		return -1;
-	s->ep_watch = what;
-	return 0;
+	return pl_event_watch(s->ep_ev, &s->ep_watch, what);
 }
 
 static void
